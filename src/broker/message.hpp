@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "mqtt/properties.hpp"
@@ -24,6 +25,7 @@ struct Message {
     Clock::time_point received{};   // for Message Expiry Interval
     SessionId publisher = 0;        // 0: the broker itself (wills keep their session's id)
     bool from_bridge = false;
+    bool sys = false;  // broker-generated ($SYS): counted nowhere (API req 2)
 
     // Remaining expiry in seconds at `now`, or nullopt when the message never expires.
     // Zero means it has expired [MQTT-3.3.2-5].

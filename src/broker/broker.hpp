@@ -1,0 +1,63 @@
+#pragma once
+// Broker: owns everything one MQTT broker needs, so several can run in one process (tests):
+// the workers' broker state, the subscription trie, the retained store and the configuration.
+// No process globals.
+//
+// THREADING WARNING: the trie and the retained store are shared by all workers, each behind a
+// shared_mutex (match/find under a shared lock). Workers are touched only by their own thread
+// (see worker.hpp). The configuration is read-only after construction.
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <shared_mutex>
+#include <string_view>
+#include <vector>
+
+#include "broker/retained_store.hpp"
+#include "broker/stats.hpp"
+#include "broker/subscription_trie.hpp"
+#include "broker/worker.hpp"
+#include "config/config.hpp"
+
+namespace nmq::broker {
+
+class Broker {
+public:
+    // One Post per worker: runs a function on that worker's thread.
+    Broker(const config::Config& config, std::vector<Worker::Post> posts);
+    ~Broker();
+
+    const config::Config& config() const noexcept { return config_; }
+    std::uint32_t worker_count() const noexcept { return static_cast<std::uint32_t>(workers_.size()); }
+    Worker& worker(std::uint32_t i) { return *workers_[i]; }
+
+    // The worker that owns the session of `client_id`.
+    std::uint32_t home_of(std::string_view client_id) const noexcept;
+    SessionId next_session_id() noexcept { return next_session_id_.fetch_add(1) + 1; }
+
+    // The shared trie and retained store, with their locks taken inside.
+    bool subscribe(std::string_view filter, const Subscriber& sub);
+    bool unsubscribe(std::string_view filter, SessionId session);
+    void match(std::string_view topic, std::vector<Subscriber>& out) const;
+    void retain(const MessagePtr& msg);
+    void find_retained(std::string_view filter, std::vector<MessagePtr>& out) const;
+
+    // Counters summed over the workers (monotonic, read without stopping anyone).
+    Stats counters() const;
+
+    // Publishes a broker-generated message ($SYS events); not counted as message_in.
+    void publish_sys(std::uint32_t worker, std::string topic, std::string payload);
+
+private:
+    config::Config config_;
+    std::vector<std::unique_ptr<Worker>> workers_;
+    std::atomic<SessionId> next_session_id_{0};
+
+    mutable std::shared_mutex trie_mutex_;
+    SubscriptionTrie trie_;
+    mutable std::shared_mutex retained_mutex_;
+    RetainedStore retained_;
+};
+
+}  // namespace nmq::broker

@@ -1,0 +1,216 @@
+#include "broker/worker.hpp"
+
+#include <algorithm>
+
+#include "broker/broker.hpp"
+#include "broker/client.hpp"
+#include "core/log.hpp"
+
+namespace nmq::broker {
+
+namespace {
+constexpr std::uint32_t kNeverExpires = 0xFFFFFFFF;
+
+mqtt::QoS min_qos(mqtt::QoS a, mqtt::QoS b) { return a < b ? a : b; }
+}  // namespace
+
+Worker::Worker(Broker& b, std::uint32_t i, Post post)
+    : broker(b), index(i), post_(std::move(post)) {}
+
+Worker::~Worker() = default;
+
+std::size_t Worker::publish(MessagePtr msg, bool count_in) {
+    if (count_in && !msg->sys) counters.add(counters.message_in);
+    if (msg->retain) broker.retain(msg);
+
+    matches_.clear();
+    broker.match(msg->topic, matches_);
+    // [MQTT-3.8.3-3] No Local: not back to the publishing session.
+    std::erase_if(matches_, [&](const Subscriber& s) {
+        return s.options.no_local && s.session == msg->publisher;
+    });
+    if (matches_.empty()) {
+        if (!msg->sys) counters.add(counters.message_drop);
+        return 0;
+    }
+    // A session with several matching subscriptions gets the message once, at the highest
+    // granted QoS, with every Subscription Identifier [MQTT-3.3.4-2] [MQTT-3.3.4-3].
+    if (matches_.size() > 1)
+        std::sort(matches_.begin(), matches_.end(),
+                  [](const Subscriber& a, const Subscriber& b) { return a.session < b.session; });
+
+    std::size_t sessions = 0;
+    for (std::size_t i = 0; i < matches_.size();) {
+        const Subscriber& first = matches_[i];
+        Delivery d;
+        d.session = first.session;
+        d.out.msg = msg;
+        mqtt::QoS granted = first.options.qos;
+        bool retain_as_published = first.options.retain_as_published;
+        std::size_t j = i;
+        for (; j < matches_.size() && matches_[j].session == first.session; ++j) {
+            granted = std::max(granted, matches_[j].options.qos);
+            retain_as_published = retain_as_published || matches_[j].options.retain_as_published;
+            if (matches_[j].subscription_id)
+                d.out.subscription_ids.push_back(matches_[j].subscription_id);
+        }
+        d.out.qos = min_qos(msg->qos, granted);
+        // [MQTT-3.3.1-12] [MQTT-3.3.1-13] RETAIN is cleared on live deliveries unless Retain As
+        // Published is set.
+        d.out.retain = msg->retain && retain_as_published;
+        std::uint32_t dest = first.worker;
+        if (dest == index) {
+            deliver_local(d);
+        } else {
+            outboxes_.resize(broker.worker_count());
+            outboxes_[dest].push_back(std::move(d));
+            if (!flush_posted_) {
+                flush_posted_ = true;
+                post_([this] { flush_outboxes(); });
+            }
+        }
+        ++sessions;
+        i = j;
+    }
+    return sessions;
+}
+
+void Worker::deliver_local(Delivery& d) {
+    auto it = sessions_.find(d.session);
+    if (it == sessions_.end()) {  // ended while the delivery was on its way
+        if (!d.out.msg->sys) counters.add(counters.message_drop);
+        return;
+    }
+    it->second->deliver(std::move(d.out));
+}
+
+void Worker::flush_outboxes() {
+    flush_posted_ = false;
+    for (std::uint32_t w = 0; w < outboxes_.size(); ++w) {
+        if (outboxes_[w].empty()) continue;
+        broker.worker(w).enqueue_remote(std::move(outboxes_[w]));
+        outboxes_[w].clear();
+    }
+}
+
+void Worker::enqueue_remote(std::vector<Delivery>&& batch) {
+    bool was_empty;
+    {
+        std::lock_guard lock(inbox_mutex_);
+        was_empty = inbox_.empty();
+        if (was_empty) {
+            inbox_.swap(batch);
+        } else {
+            inbox_.insert(inbox_.end(), std::make_move_iterator(batch.begin()),
+                          std::make_move_iterator(batch.end()));
+        }
+    }
+    if (was_empty) post_([this] { drain_inbox(); });
+}
+
+void Worker::drain_inbox() {
+    {
+        std::lock_guard lock(inbox_mutex_);
+        inbox_work_.swap(inbox_);
+    }
+    for (auto& d : inbox_work_) deliver_local(d);
+    inbox_work_.clear();
+}
+
+void Worker::publish_will(Session& s) {
+    s.will_due.reset();
+    if (!s.will) return;
+    mqtt::Will w = std::move(*s.will);
+    s.will.reset();
+    auto msg = std::make_shared<Message>();
+    msg->topic = std::move(w.topic);
+    msg->payload = std::move(w.payload);
+    msg->qos = w.qos;
+    msg->retain = w.retain;
+    msg->received = Clock::now();
+    msg->publisher = s.id;
+    // Will Properties travel with the message, except the Will Delay Interval itself.
+    w.props.will_delay_interval.reset();
+    if (w.props != mqtt::Properties{})
+        msg->props = std::make_unique<mqtt::Properties>(std::move(w.props));
+    publish(std::move(msg));
+}
+
+Session* Worker::find_session(std::string_view client_id) {
+    auto it = by_client_id_.find(client_id);
+    return it == by_client_id_.end() ? nullptr : it->second;
+}
+
+Session& Worker::create_session(const std::string& client_id) {
+    auto id = broker.next_session_id();
+    auto s = std::make_unique<Session>(*this, id, client_id);
+    Session& ref = *s;
+    sessions_.emplace(id, std::move(s));
+    by_client_id_[client_id] = &ref;
+    return ref;
+}
+
+void Worker::destroy_session(Session& s) {
+    for (auto& [filter, entry] : s.subscriptions) broker.unsubscribe(filter, s.id);
+    offline_timed_.erase(&s);
+    by_client_id_.erase(s.client_id);
+    auto it = sessions_.find(s.id);
+    if (it != sessions_.end()) sessions_.erase(it);  // destroys s
+}
+
+void Worker::session_offline(Session& s) {
+    s.disconnected_at = Clock::now();
+    bool expires_now = s.expiry_interval == 0;
+    if (expires_now && !s.will_due) {
+        destroy_session(s);
+        return;
+    }
+    offline_timed_.insert(&s);
+}
+
+bool Worker::subscribe(Session& s, const std::string& filter, const SubscriptionEntry& e) {
+    Subscriber sub{s.id, index, e.options, e.subscription_id};
+    s.subscriptions[filter] = e;
+    return broker.subscribe(filter, sub);
+}
+
+bool Worker::unsubscribe(Session& s, const std::string& filter) {
+    auto it = s.subscriptions.find(filter);
+    if (it == s.subscriptions.end()) return false;
+    s.subscriptions.erase(it);
+    broker.unsubscribe(filter, s.id);
+    return true;
+}
+
+void Worker::shutdown_clients() {
+    std::vector<Client*> clients(clients_.begin(), clients_.end());
+    for (Client* c : clients) c->disconnect(ReasonCode::kServerShuttingDown, "server shutting down");
+}
+
+void Worker::tick(Clock::time_point now) {
+    // Keep-alive: copy first, since a disconnect changes clients_.
+    std::vector<Client*> clients(clients_.begin(), clients_.end());
+    for (Client* c : clients)
+        if (!c->stopped()) c->tick(now);
+
+    std::vector<Session*> due;
+    for (Session* s : offline_timed_) {
+        bool will = s->will_due && now >= *s->will_due;
+        bool gone = s->expiry_interval != kNeverExpires &&
+                    now - s->disconnected_at >= std::chrono::seconds(s->expiry_interval);
+        if (will || gone) due.push_back(s);
+    }
+    for (Session* s : due) {
+        bool gone = s->expiry_interval != kNeverExpires &&
+                    now - s->disconnected_at >= std::chrono::seconds(s->expiry_interval);
+        // [MQTT-3.1.3-9] a delayed will goes out when its delay passes or the session ends.
+        if (s->will && (gone || (s->will_due && now >= *s->will_due))) publish_will(*s);
+        if (gone) {
+            destroy_session(*s);
+        } else if (!s->will_due && s->expiry_interval == kNeverExpires) {
+            offline_timed_.erase(s);
+        }
+    }
+}
+
+}  // namespace nmq::broker

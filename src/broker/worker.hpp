@@ -1,0 +1,106 @@
+#pragma once
+// Worker: the broker state that belongs to one I/O thread: the sessions whose client ids hash
+// to it, their connected clients, and the hand-over of deliveries to and from other workers.
+//
+// THREADING WARNING: everything here is touched only by the worker's own thread, except
+// enqueue_remote(), which other workers call; it is guarded by inbox_mutex_.
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include "broker/message.hpp"
+#include "broker/session.hpp"
+#include "broker/stats.hpp"
+#include "broker/subscription_trie.hpp"
+#include "core/string_hash.hpp"
+
+namespace nmq::broker {
+
+class Broker;
+class Client;
+
+// A message for a session on some worker.
+struct Delivery {
+    SessionId session = 0;
+    Outgoing out;
+};
+
+class Worker {
+public:
+    using Post = std::function<void(std::function<void()>)>;
+
+    Worker(Broker& broker, std::uint32_t index, Post post);
+    ~Worker();
+
+    Broker& broker;
+    const std::uint32_t index;
+    WorkerCounters counters;
+
+    // Routes an application message that entered the broker on this worker: retained store,
+    // subscription match, delivery to every matching session. Returns the number of sessions
+    // it was delivered to (for 5.0's "No matching subscribers").
+    std::size_t publish(MessagePtr msg, bool count_in = true);
+
+    // Publishes the session's will now and forgets it [MQTT-3.1.2-8].
+    void publish_will(Session& s);
+
+    // Sessions of this worker.
+    Session* find_session(std::string_view client_id);
+    Session& create_session(const std::string& client_id);
+    // Removes the session, its subscriptions and messages. Its client must be detached.
+    void destroy_session(Session& s);
+    // A client disconnected from `s`: start its expiry (or destroy it now).
+    void session_offline(Session& s);
+
+    void client_attached(Client& c) { clients_.insert(&c); }
+    void client_detached(Client& c) { clients_.erase(&c); }
+
+    // Subscriptions, through the broker's trie (with this worker recorded as the owner).
+    bool subscribe(Session& s, const std::string& filter, const SubscriptionEntry& e);
+    bool unsubscribe(Session& s, const std::string& filter);
+
+    // Called by other workers: deliveries for sessions of this worker.
+    void enqueue_remote(std::vector<Delivery>&& batch);
+
+    // Server shutdown: every client gets DISCONNECT "Server shutting down" (5.0) and is closed.
+    void shutdown_clients();
+
+    // Periodic housekeeping (keep-alive, will delay, session expiry), a few times a second.
+    void tick(Clock::time_point now);
+
+    // Posts `fn` to run on this worker's thread.
+    void post(std::function<void()> fn) { post_(std::move(fn)); }
+
+    // Snapshot helpers for the API (run on this worker's thread).
+    template <class F>
+    void for_each_session(F&& f) const {
+        for (auto& [id, s] : sessions_) f(*s);
+    }
+    std::size_t connection_count() const noexcept { return clients_.size(); }
+
+private:
+    void deliver_local(Delivery& d);
+    void flush_outboxes();
+    void drain_inbox();
+
+    Post post_;
+    std::unordered_map<SessionId, std::unique_ptr<Session>> sessions_;
+    std::unordered_map<std::string, Session*, StringHash, std::equal_to<>> by_client_id_;
+    std::unordered_set<Client*> clients_;
+    std::unordered_set<Session*> offline_timed_;  // offline sessions with an expiry or a will due
+
+    std::vector<std::vector<Delivery>> outboxes_;  // per destination worker
+    bool flush_posted_ = false;
+    std::vector<Subscriber> matches_;  // reused by publish()
+
+    std::mutex inbox_mutex_;
+    std::vector<Delivery> inbox_;
+    std::vector<Delivery> inbox_work_;
+};
+
+}  // namespace nmq::broker

@@ -1,0 +1,39 @@
+#pragma once
+// Server: the running broker: worker threads with one io_context each, the listeners, and the
+// Broker they feed. Asio stays behind this header.
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "config/config.hpp"
+
+namespace nmq::broker {
+class Broker;
+}
+
+namespace nmq::net {
+
+class Server {
+public:
+    // Binds every configured listener; throws std::runtime_error when one cannot be bound.
+    explicit Server(const config::Config& config);
+    ~Server();
+    Server(const Server&) = delete;
+    Server& operator=(const Server&) = delete;
+
+    // Runs the workers until stop() or SIGINT/SIGTERM; returns when they have finished.
+    void run();
+    // Stops gracefully: no new connections, clients disconnected (5.0: Server shutting down).
+    // Safe to call from any thread and from a signal handler's completion.
+    void stop();
+
+    // The ports the TCP listeners are bound to (useful when configured with port 0).
+    std::vector<std::uint16_t> tcp_ports() const;
+    broker::Broker& broker();
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace nmq::net

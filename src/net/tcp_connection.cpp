@@ -1,0 +1,222 @@
+#include "net/tcp_connection.hpp"
+
+#include <boost/asio/post.hpp>
+#include <boost/asio/write.hpp>
+
+#include "core/log.hpp"
+#include "mqtt/codec.hpp"
+#include "net/worker_pool.hpp"
+
+namespace nmq::net {
+
+namespace asio = boost::asio;
+using boost::system::error_code;
+
+namespace {
+// A client whose unwritten backlog passes this is "not writable": QoS 0 is dropped for it and
+// QoS 1/2 wait in its session's queue.
+constexpr std::size_t kHighWater = 4 * 1024 * 1024;
+// At most this many reads per readiness event, so one busy client cannot starve the others.
+constexpr int kReadsPerWake = 4;
+}  // namespace
+
+TcpConnection::TcpConnection(WorkerContext& wc, asio::ip::tcp::socket socket)
+    : wc_(wc), socket_(std::move(socket)) {
+    error_code ec;
+    peer_ = socket_.remote_endpoint(ec);
+    if (!ec) {
+        auto addr = peer_.address();
+        address_ = addr.is_v6() ? "[" + addr.to_string() + "]:" + std::to_string(peer_.port())
+                                : addr.to_string() + ":" + std::to_string(peer_.port());
+    } else {
+        address_ = "unknown";
+    }
+    socket_.non_blocking(true, ec);
+    socket_.set_option(asio::ip::tcp::no_delay(true), ec);
+}
+
+TcpConnection::~TcpConnection() = default;
+
+void TcpConnection::start(std::string pending) {
+    client_ = std::make_unique<broker::Client>(*wc_.worker, *this);
+    if (!pending.empty()) {
+        if (!consume(pending.data(), pending.size())) return;
+    }
+    wait_readable();
+}
+
+void TcpConnection::wait_readable() {
+    socket_.async_wait(asio::ip::tcp::socket::wait_read,
+                       [self = shared_from_this()](const error_code& ec) {
+                           if (ec) {
+                               self->finish();
+                               return;
+                           }
+                           self->on_readable();
+                       });
+}
+
+void TcpConnection::on_readable() {
+    if (finished_) return;
+    auto& buf = wc_.read_buffer;
+    for (int i = 0; i < kReadsPerWake; ++i) {
+        error_code ec;
+        std::size_t n = socket_.read_some(asio::buffer(buf), ec);
+        if (ec == asio::error::would_block || ec == asio::error::try_again) break;
+        if (ec || n == 0) {  // peer closed or reset
+            finish();
+            return;
+        }
+        if (!consume(buf.data(), n)) return;
+        if (n < buf.size()) break;
+    }
+    if (closing_) return;
+    wait_readable();
+}
+
+bool TcpConnection::consume(const char* data, std::size_t size) {
+    std::string_view view;
+    if (in_.empty()) {
+        view = std::string_view(data, size);
+    } else {
+        in_.append(data, size);
+        view = in_;
+    }
+    std::size_t used = 0;
+    bool go_on = true;
+    while (used < view.size()) {
+        std::string_view rest = view.substr(used);
+        mqtt::FixedHeader h;
+        auto status = mqtt::parse_fixed_header(rest, h);
+        if (status == mqtt::FrameStatus::kNeedMore) break;
+        if (status == mqtt::FrameStatus::kMalformed) {
+            client_->on_frame_error(ReasonCode::kMalformedPacket);
+            go_on = false;
+            break;
+        }
+        if (wc_.max_packet && h.packet_size() > wc_.max_packet) {
+            // Refused from the header alone: the body is never buffered.
+            client_->on_frame_error(ReasonCode::kPacketTooLarge);
+            go_on = false;
+            break;
+        }
+        if (rest.size() < h.packet_size()) break;
+        client_->on_packet(h, rest.substr(h.header_size, h.remaining_length));
+        if (client_->stopped()) {
+            if (migrating_) migrate_pending_.assign(rest);  // CONNECT and whatever followed
+            go_on = false;
+            used += h.packet_size();
+            break;
+        }
+        used += h.packet_size();
+    }
+    if (migrating_) {
+        // Hand the socket to the session's home worker, which reads CONNECT again there.
+        auto v6 = peer_.address().is_v6();
+        auto fd = socket_.release();
+        wc_.adopt(migrate_to_, fd, v6, std::move(migrate_pending_));
+        client_.reset();
+        finished_ = true;
+        return false;
+    }
+    if (!go_on) return false;
+    // Keep only the incomplete tail (usually nothing, so idle connections hold no buffer).
+    if (in_.empty()) {
+        if (used < view.size()) in_.assign(view.substr(used));
+    } else if (used > 0) {
+        in_.erase(0, used);
+    }
+    if (in_.empty() && in_.capacity() > 4096) std::string().swap(in_);
+    return true;
+}
+
+void TcpConnection::flush() {
+    if (write_posted_ || write_in_flight_ || finished_) return;
+    write_posted_ = true;
+    asio::post(wc_.io, [self = shared_from_this()] {
+        self->write_posted_ = false;
+        self->do_write();
+    });
+}
+
+bool TcpConnection::writable() const { return out_.size() + writing_.size() < kHighWater; }
+
+void TcpConnection::do_write() {
+    if (write_in_flight_ || finished_) return;
+    if (out_.empty()) {
+        if (closing_) finish();
+        return;
+    }
+    writing_.swap(out_);
+    write_offset_ = 0;
+    // Try at once: most writes complete without waiting for the socket.
+    error_code ec;
+    std::size_t n = socket_.write_some(asio::buffer(writing_), ec);
+    if (ec && ec != asio::error::would_block && ec != asio::error::try_again) {
+        finish();
+        return;
+    }
+    if (!ec) write_offset_ = n;
+    if (write_offset_ == writing_.size()) {
+        on_written({});
+        return;
+    }
+    write_in_flight_ = true;
+    asio::async_write(socket_, asio::buffer(writing_.data() + write_offset_,
+                                            writing_.size() - write_offset_),
+                      [self = shared_from_this()](const error_code& ec, std::size_t) {
+                          self->write_in_flight_ = false;
+                          self->on_written(ec);
+                      });
+}
+
+void TcpConnection::on_written(const error_code& ec) {
+    if (ec) {
+        finish();
+        return;
+    }
+    bool was_full = writing_.size() + out_.size() >= kHighWater;
+    writing_.clear();
+    if (writing_.capacity() > 64 * 1024) std::string().swap(writing_);
+    if (was_full && client_ && !closing_) {
+        if (auto* s = client_->session()) s->pump();  // room again: send what waited
+    }
+    if (!out_.empty()) {
+        do_write();
+    } else if (closing_) {
+        finish();
+    }
+}
+
+void TcpConnection::close() {
+    if (closing_ || finished_) return;
+    closing_ = true;
+    // Never synchronously: the Client calling us must not be destroyed under its own feet.
+    asio::post(wc_.io, [self = shared_from_this()] {
+        if (!self->write_in_flight_) self->do_write();
+    });
+}
+
+void TcpConnection::shutdown() {
+    if (finished_ || closing_ || !client_) return;
+    client_->disconnect(ReasonCode::kServerShuttingDown, "server shutting down");
+}
+
+void TcpConnection::migrate(std::uint32_t worker) {
+    migrating_ = true;
+    migrate_to_ = worker;
+}
+
+void TcpConnection::finish() {
+    if (finished_) return;
+    finished_ = true;
+    error_code ec;
+    socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ec);
+    socket_.close(ec);
+    if (client_) {
+        client_->on_closed();
+        client_.reset();
+    }
+}
+
+}  // namespace nmq::net
