@@ -33,7 +33,16 @@ FrameStatus parse_fixed_header(std::string_view data, FixedHeader& out) noexcept
 Result<Packet> decode(std::uint8_t first_byte, std::string_view body, Version version);
 
 // One decoder per packet family (called by decode()).
+//
+// decode_connect() sets Connect::version from the Protocol Name and Level ("MQIsdp" 3, "MQTT"
+// 4 or 5). Any other name or level is Error{kUnsupportedProtocolVersion}.
 Result<Connect> decode_connect(std::uint8_t flags, std::string_view body);
+
+// The version to answer a CONNECT body in when decode_connect() failed (CONNACK 0x01 in 3.1.1
+// form, or 0x81/0x82/0x84 in 5.0 form): kV5 when the body starts with Protocol Name "MQTT"
+// and Level 5, kV31 for "MQIsdp", kV311 for anything else (an unknown level or name is
+// answered with the 3.1.1 return code 0x01 [MQTT-3.1.2-2], as mosquitto does).
+Version peek_connect_version(std::string_view body) noexcept;
 Result<Connack> decode_connack(std::uint8_t flags, std::string_view body, Version version);
 Result<Publish> decode_publish(std::uint8_t flags, std::string_view body, Version version);
 Result<PubResponse> decode_pub_response(PacketType type, std::uint8_t flags,

@@ -1,0 +1,50 @@
+#pragma once
+// Helpers shared by the config tests: temporary files and the reference configuration folder.
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+namespace nmq::config::test {
+
+// <repo>/../shared/reference/nanomq-etc, NanoMQ's own sample files.
+inline std::filesystem::path reference_dir() {
+    return std::filesystem::path(__FILE__).parent_path() / ".." / ".." / ".." / ".." / "shared" /
+           "reference" / "nanomq-etc";
+}
+
+// A fresh folder per test, removed afterwards.
+class TempDir {
+  public:
+    TempDir() {
+        const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+        path_ = std::filesystem::temp_directory_path() /
+                ("nmq_config_" + std::string(info->test_suite_name()) + "_" + info->name() + "_" +
+                 std::to_string(::getpid()));
+        std::filesystem::remove_all(path_);
+        std::filesystem::create_directories(path_);
+    }
+    ~TempDir() {
+        std::error_code ec;
+        std::filesystem::remove_all(path_, ec);
+    }
+    TempDir(const TempDir&) = delete;
+    TempDir& operator=(const TempDir&) = delete;
+
+    // Writes `text` to `name` (sub-folders created) and returns the full path.
+    std::string write(const std::string& name, const std::string& text) const {
+        auto p = path_ / name;
+        std::filesystem::create_directories(p.parent_path());
+        std::ofstream(p, std::ios::binary) << text;
+        return p.string();
+    }
+    const std::filesystem::path& path() const { return path_; }
+
+  private:
+    std::filesystem::path path_;
+};
+
+}  // namespace nmq::config::test
