@@ -39,12 +39,12 @@ tsan:
 	$(MAKE) test PRESET=tsan
 
 fuzz: deps
-	cmake --preset fuzz && cmake --build build/fuzz -j $(JOBS)
+	cmake --preset fuzz && cmake --build build/fuzz -j $(JOBS) --target fuzzers
 	build/fuzz/tests/fuzz/fuzz_decoder -max_total_time=$${FUZZ_SECONDS:-600} tests/fuzz/corpus/decoder
 
 # A short, bounded run of every harness; part of `make test`.
 fuzz-smoke: deps
-	@cmake --preset fuzz >/dev/null && cmake --build build/fuzz -j $(JOBS)
+	@cmake --preset fuzz >/dev/null && cmake --build build/fuzz -j $(JOBS) --target fuzzers
 	@bash scripts/fuzz-smoke.sh build/fuzz
 
 bench: build

@@ -496,6 +496,10 @@ void Client::handle_unsubscribe(std::uint8_t flags, std::string_view body) {
     mqtt::Unsuback ack;
     ack.packet_id = r->packet_id;
     for (auto& f : r->filters) {
+        if (!mqtt::is_valid_topic_filter(f)) {
+            ack.reasons.push_back(ReasonCode::kTopicFilterInvalid);
+            continue;
+        }
         bool had = worker_.unsubscribe(*session_, f);
         ack.reasons.push_back(had ? ReasonCode::kSuccess : ReasonCode::kNoSubscriptionExisted);
     }

@@ -63,8 +63,9 @@ Result<Subscribe> decode_subscribe(std::uint8_t flags, std::string_view body, Ve
         std::string_view filter;
         std::uint8_t opt = 0;
         if (!r.read_binary(filter) || !r.read_u8(opt)) return malformed("truncated SUBSCRIBE");
-        // [MQTT-3.8.3-1] UTF-8, and the wildcard rules of section 4.7.1.
-        if (!is_valid_topic_filter(filter)) return malformed("invalid Topic Filter");
+        // [MQTT-3.8.3-1] UTF-8. A filter that breaks the wildcard rules of section 4.7.1 is
+        // the broker's to refuse alone, with SUBACK 0x80 (3.1.1) or 0x8F (5.0).
+        if (!is_valid_utf8(filter)) return malformed("Topic Filter is not valid UTF-8");
         // [MQTT-3-8.3-4] (3.1.1): bits 7-2 reserved; [MQTT-3.8.3-5] (5.0): bits 7-6 reserved.
         if ((opt & (v5 ? kOptReservedV5 : kOptReservedV311)) != 0) {
             return malformed("reserved Subscription Options bits are set");

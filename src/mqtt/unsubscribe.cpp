@@ -26,8 +26,9 @@ Result<Unsubscribe> decode_unsubscribe(std::uint8_t flags, std::string_view body
     while (!r.empty()) {
         std::string_view filter;
         if (!r.read_binary(filter)) return malformed("truncated UNSUBSCRIBE");
-        // [MQTT-3.10.3-1] UTF-8, and a valid filter (section 4.7.1).
-        if (!is_valid_topic_filter(filter)) return malformed("invalid Topic Filter");
+        // [MQTT-3.10.3-1] UTF-8. A filter that breaks section 4.7.1 is answered 0x8F by the
+        // broker, for that filter alone.
+        if (!is_valid_utf8(filter)) return malformed("Topic Filter is not valid UTF-8");
         u.filters.emplace_back(filter);
     }
     return u;

@@ -41,8 +41,8 @@ TEST(CodecUnsubscribe, Malformed) {
               ReasonCode::kMalformedPacket);  // filter length past the end
     EXPECT_EQ(error_of(bytes({0xA2, 0x06, 0x00, 0x01, 0x00, 0x01, 't', 0x00}), Version::kV311),
               ReasonCode::kMalformedPacket);  // trailing byte
-    EXPECT_EQ(error_of(bytes({0xA2, 0x07, 0x00, 0x01, 0x00, 0x03, 'a', '#', 'b'}), Version::kV311),
-              ReasonCode::kMalformedPacket);  // invalid filter
+    EXPECT_EQ(error_of(bytes({0xA2, 0x07, 0x00, 0x01, 0x00, 0x03, 'a', 0xC0, 'b'}), Version::kV311),
+              ReasonCode::kMalformedPacket);  // not UTF-8 (a wildcard misuse is the broker's 0x8F)
     EXPECT_EQ(error_of(bytes({0xA2, 0x05, 0x00, 0x00, 0x00, 0x01, 't'}), Version::kV311),
               ReasonCode::kProtocolError);  // packet id 0
     // Subscription Identifier is not an UNSUBSCRIBE property.
