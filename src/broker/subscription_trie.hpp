@@ -24,6 +24,7 @@ struct Subscriber {
     std::uint32_t worker = 0;  // the worker that owns the session
     mqtt::SubscribeOptions options;
     std::uint32_t subscription_id = 0;  // 0: none
+    bool shared = false;  // through a shared subscription: its copy is separate [MQTT-4.8.2]
     bool operator==(const Subscriber&) const = default;
 };
 

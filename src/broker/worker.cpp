@@ -5,6 +5,7 @@
 #include "broker/broker.hpp"
 #include "broker/client.hpp"
 #include "core/log.hpp"
+#include "mqtt/topic.hpp"
 
 namespace nmq::broker {
 
@@ -35,9 +36,12 @@ std::size_t Worker::publish(MessagePtr msg, bool count_in) {
     }
     // A session with several matching subscriptions gets the message once, at the highest
     // granted QoS, with every Subscription Identifier [MQTT-3.3.4-2] [MQTT-3.3.4-3].
+    // A copy through a shared subscription stays separate from the session's own copy
+    // [MQTT-4.8.2] (non-normative note on shared and non-shared subscriptions).
     if (matches_.size() > 1)
-        std::sort(matches_.begin(), matches_.end(),
-                  [](const Subscriber& a, const Subscriber& b) { return a.session < b.session; });
+        std::sort(matches_.begin(), matches_.end(), [](const Subscriber& a, const Subscriber& b) {
+            return a.session != b.session ? a.session < b.session : a.shared < b.shared;
+        });
 
     std::size_t sessions = 0;
     for (std::size_t i = 0; i < matches_.size();) {
@@ -48,7 +52,9 @@ std::size_t Worker::publish(MessagePtr msg, bool count_in) {
         mqtt::QoS granted = first.options.qos;
         bool retain_as_published = first.options.retain_as_published;
         std::size_t j = i;
-        for (; j < matches_.size() && matches_[j].session == first.session; ++j) {
+        for (; j < matches_.size() && matches_[j].session == first.session &&
+               matches_[j].shared == first.shared;
+             ++j) {
             granted = std::max(granted, matches_[j].options.qos);
             retain_as_published = retain_as_published || matches_[j].options.retain_as_published;
             if (matches_[j].subscription_id)
@@ -169,7 +175,8 @@ void Worker::session_offline(Session& s) {
 }
 
 bool Worker::subscribe(Session& s, const std::string& filter, const SubscriptionEntry& e) {
-    Subscriber sub{s.id, index, e.options, e.subscription_id};
+    Subscriber sub{s.id, index, e.options, e.subscription_id,
+                   mqtt::parse_shared_filter(filter).has_value()};
     s.subscriptions[filter] = e;
     return broker.subscribe(filter, sub);
 }

@@ -73,18 +73,25 @@ asio::const_buffer Publisher::produce() {
     const BenchOptions& o = shared().opts;
     std::uint64_t n = max_batch_;
     if (o.limit > 0) n = std::min<std::uint64_t>(n, o.limit - seq_);
-    if (qos_ > 0) n = std::min<std::uint64_t>(n, std::min(o.window, kMaxWindow) - outstanding_);
+    if (qos_ > 0) {
+        // [MQTT-3.3.4-7] never more unacknowledged QoS 1/2 messages than the server's Receive
+        // Maximum.
+        const std::uint32_t window = std::min({o.window, kMaxWindow, server_receive_maximum_});
+        n = std::min<std::uint64_t>(n, window > outstanding_ ? window - outstanding_ : 0);
+    }
     const std::uint64_t now = now_ns();
     if (ns_per_message_ > 0) {
         // Messages due by now: the first at t0_, then one every ns_per_message_.
         const std::uint64_t due =
-            now < t0_ ? 0
-                      : static_cast<std::uint64_t>(static_cast<double>(now - t0_) / ns_per_message_) + 1;
-        n = std::min<std::uint64_t>(n, due > seq_ ? due - seq_ : 0);
-        if (n == 0) {
-            arm_pacing(t0_ + static_cast<std::uint64_t>(static_cast<double>(seq_) * ns_per_message_));
+            now < t0_
+                ? 0
+                : static_cast<std::uint64_t>(static_cast<double>(now - t0_) / ns_per_message_) + 1;
+        if (due <= seq_) {
+            arm_pacing(t0_ +
+                       static_cast<std::uint64_t>(static_cast<double>(seq_) * ns_per_message_));
             return {};
         }
+        n = std::min<std::uint64_t>(n, due - seq_);  // 0 when the window is full: acks kick
     }
     std::uint64_t k = 0;
     PayloadHeader h;
@@ -108,6 +115,7 @@ asio::const_buffer Publisher::produce() {
     }
     if (k == 0) return {};
     bump(worker_.live.sent, k);
+    bump(worker_.live.payload_bytes, k * (packet_size_ - payload_offset_));
     worker_.live.last_ns.store(now, std::memory_order_relaxed);
     if (qos_ == 0) in_write_ = k;
     return asio::buffer(batch_.data(), k * packet_size_);
@@ -171,8 +179,9 @@ void Publisher::check_done() {
         bump(worker_.live.acked, acked_pending_);
         acked_pending_ = 0;
         // At QoS 1/2 a run ends with its last acknowledgement.
-        worker_.live.last_ns.store(std::max(read_ns_, worker_.live.last_ns.load(std::memory_order_relaxed)),
-                                   std::memory_order_relaxed);
+        worker_.live.last_ns.store(
+            std::max(read_ns_, worker_.live.last_ns.load(std::memory_order_relaxed)),
+            std::memory_order_relaxed);
     }
     const BenchOptions& o = shared().opts;
     const bool all_sent = stop_sending_ || (o.limit > 0 && seq_ >= o.limit);

@@ -15,14 +15,14 @@
 namespace nmq::cli {
 
 class Publisher final : public BenchConnection {
-public:
+  public:
     Publisher(Worker& worker, std::uint32_t index, std::string client_id, const std::string& topic,
               double rate_per_publisher, double phase_seconds);
 
     void begin() override;
     void finish_sending() override;
 
-private:
+  private:
     bool on_packet(std::uint8_t first_byte, std::string_view body) override;
     void after_read() override {
         check_done();
@@ -43,7 +43,8 @@ private:
 
     std::uint64_t seq_ = 0;
     std::uint64_t in_write_ = 0;  // QoS 0: messages in the write in progress
-    std::vector<std::uint8_t> inflight_;  // by packet id: 0 free, 1 awaiting PUBACK/PUBREC, 2 PUBCOMP
+    std::vector<std::uint8_t>
+        inflight_;  // by packet id: 0 free, 1 awaiting PUBACK/PUBREC, 2 PUBCOMP
     std::uint32_t outstanding_ = 0;
     std::uint64_t acked_pending_ = 0;  // not yet added to the live counters
     bool sending_ = false;

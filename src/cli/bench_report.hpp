@@ -22,7 +22,7 @@ struct BenchReport {
     std::uint64_t received = 0;
     double elapsed_s = 0;  // the window the rate is computed over
     double msg_per_s = 0;
-    double mb_per_s = 0;   // payload bytes
+    double mb_per_s = 0;  // payload bytes
     LatencyHistogram latency;
     LatencyHistogram connect_time;
     double connect_s = 0;  // from the first connect to the last CONNACK

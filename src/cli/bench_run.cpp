@@ -1,13 +1,13 @@
 // `nanomq_cli bench pub|sub|conn`: builds the connections, spreads them over the workers, and
 // drives the phases of a run from the main thread: connect (subscribers: until subscribed),
 // run (publishers start together), drain, close, report.
+#include <unistd.h>
 #include <algorithm>
 #include <boost/asio/ip/tcp.hpp>
 #include <chrono>
 #include <cstdio>
 #include <memory>
 #include <thread>
-#include <unistd.h>
 
 #include "cli/bench_publisher.hpp"
 #include "cli/bench_report.hpp"
@@ -60,10 +60,12 @@ tcp::endpoint resolve(const ConnectOptions& c) {
     return results.begin()->endpoint();
 }
 
-double seconds_since(std::uint64_t t0) { return static_cast<double>(now_ns() - t0) / 1e9; }
+double seconds_since(std::uint64_t t0) {
+    return static_cast<double>(now_ns() - t0) / 1e9;
+}
 
 struct Totals {
-    std::uint64_t sent = 0, acked = 0, received = 0, first = 0, last = 0;
+    std::uint64_t sent = 0, acked = 0, received = 0, bytes = 0, first = 0, last = 0;
 };
 
 Totals totals(const std::vector<std::unique_ptr<Worker>>& workers) {
@@ -72,6 +74,7 @@ Totals totals(const std::vector<std::unique_ptr<Worker>>& workers) {
         t.sent += w->live.sent.load(std::memory_order_relaxed);
         t.acked += w->live.acked.load(std::memory_order_relaxed);
         t.received += w->live.received.load(std::memory_order_relaxed);
+        t.bytes += w->live.payload_bytes.load(std::memory_order_relaxed);
         const auto f = w->live.first_ns.load(std::memory_order_relaxed);
         if (f && (t.first == 0 || f < t.first)) t.first = f;
         t.last = std::max(t.last, w->live.last_ns.load(std::memory_order_relaxed));
@@ -80,7 +83,7 @@ Totals totals(const std::vector<std::unique_ptr<Worker>>& workers) {
 }
 
 class BenchRun {
-public:
+  public:
     BenchRun(const BenchOptions& o, tcp::endpoint ep) : o_(o), shared_(o, ep) {
         const std::uint32_t n = std::max<std::uint32_t>(1, o.connections);
         switch (o.mode) {
@@ -104,7 +107,7 @@ public:
 
     int run();
 
-private:
+  private:
     void create_connections();
     bool connect_phase();
     void run_phase();
@@ -112,7 +115,8 @@ private:
     BenchReport report() const;
     void progress(double elapsed);
     void each(std::function<void(BenchConnection&)> f) {
-        for (auto& w : workers_) w->post_each(f);
+        for (auto& w : workers_)
+            w->post_each(f);
     }
 
     const BenchOptions& o_;
@@ -125,10 +129,9 @@ private:
 };
 
 void BenchRun::create_connections() {
-    const std::string prefix =
-        o_.id_prefix.empty()
-            ? "nmqb-" + std::string(role_name(o_.mode)) + "-" + std::to_string(::getpid()) + "-"
-            : o_.id_prefix;
+    const std::string prefix = o_.id_prefix.empty() ? "nmqb-" + std::string(role_name(o_.mode)) +
+                                                          "-" + std::to_string(::getpid()) + "-"
+                                                    : o_.id_prefix;
     const std::uint32_t n = o_.connections;
     double rate_per_pub = 0;
     double period_s = 0;  // the time between two messages of the whole run, for phases
@@ -162,8 +165,10 @@ void BenchRun::create_connections() {
 
 int BenchRun::run() {
     t_start_ = now_ns();
-    for (auto& w : workers_) w->run();
-    for (auto& w : workers_) w->start_connecting();
+    for (auto& w : workers_)
+        w->run();
+    for (auto& w : workers_)
+        w->start_connecting();
     const bool connected = connect_phase();
     if (connected) run_phase();
     close_phase();
@@ -234,7 +239,8 @@ void BenchRun::run_phase() {
         if (o_.duration > 0 && elapsed >= o_.duration) break;
         if (o_.mode == BenchMode::kSub && o_.idle_exit > 0) {
             const Totals t = totals(workers_);
-            if (t.received > 0 && static_cast<double>(now_ns() - t.last) / 1e9 > o_.idle_exit) break;
+            if (t.received > 0 && static_cast<double>(now_ns() - t.last) / 1e9 > o_.idle_exit)
+                break;
         }
     }
 }
@@ -245,8 +251,10 @@ void BenchRun::close_phase() {
     while (shared_.state.finished.load() < o_.connections && seconds_since(t) < 1.0) {
         std::this_thread::sleep_for(std::chrono::milliseconds(5));
     }
-    for (auto& w : workers_) w->shutdown();
-    for (auto& w : workers_) w->join();
+    for (auto& w : workers_)
+        w->shutdown();
+    for (auto& w : workers_)
+        w->join();
 }
 
 void BenchRun::progress(double elapsed) {
@@ -279,8 +287,11 @@ BenchReport BenchRun::report() const {
     r.connected = shared_.state.connected.load();
     r.failed = shared_.state.failed.load();
     r.qos = o_.qos;
-    r.size = o_.size;
     const Totals t = totals(workers_);
+    r.size = o_.size;
+    if (o_.mode == BenchMode::kSub) {
+        r.size = t.received ? static_cast<std::uint32_t>(t.bytes / t.received) : 0;  // the mean
+    }
     r.sent = t.sent;
     r.acked = t.acked;
     r.received = t.received;
@@ -288,7 +299,7 @@ BenchReport BenchRun::report() const {
     const std::uint64_t count = o_.mode == BenchMode::kPub ? t.sent : t.received;
     if (r.elapsed_s > 0) {
         r.msg_per_s = count / r.elapsed_s;
-        r.mb_per_s = r.msg_per_s * o_.size / 1e6;
+        r.mb_per_s = static_cast<double>(t.bytes) / r.elapsed_s / 1e6;
     }
     r.connect_s = static_cast<double>(t_connected_ - t_start_) / 1e9;
     for (const auto& w : workers_) {

@@ -27,7 +27,9 @@ BenchShared::BenchShared(const BenchOptions& o, tcp::endpoint ep)
 BenchConnection::BenchConnection(Worker& worker, std::uint32_t index, std::string client_id)
     : worker_(worker), index_(index), client_id_(std::move(client_id)), socket_(worker.io()) {}
 
-BenchShared& BenchConnection::shared() noexcept { return worker_.shared(); }
+BenchShared& BenchConnection::shared() noexcept {
+    return worker_.shared();
+}
 
 void BenchConnection::start() {
     state_ = State::kConnecting;
@@ -153,6 +155,7 @@ bool BenchConnection::dispatch(std::uint8_t first_byte, std::string_view body) {
             fail(std::string(reason_name(ack->reason)).c_str());
             return false;
         }
+        if (ack->props.receive_maximum) server_receive_maximum_ = *ack->props.receive_maximum;
         state_ = State::kOpen;
         shared().state.connected.fetch_add(1, std::memory_order_relaxed);
         worker_.on_handshake_done(true, now_ns() - connect_start_ns_);
@@ -176,8 +179,8 @@ void BenchConnection::fail(const char* what, const boost::system::error_code& ec
     const bool before_open = state_ == State::kConnecting || state_ == State::kHandshake;
     auto& st = shared().state;
     if (st.errors_logged.fetch_add(1, std::memory_order_relaxed) < kMaxErrorsLogged) {
-        std::fprintf(stderr, "nanomq_cli: %s: %s%s%s\n", client_id_.c_str(), what,
-                     ec ? ": " : "", ec ? ec.message().c_str() : "");
+        std::fprintf(stderr, "nanomq_cli: %s: %s%s%s\n", client_id_.c_str(), what, ec ? ": " : "",
+                     ec ? ec.message().c_str() : "");
     }
     if (before_open) {
         st.failed.fetch_add(1, std::memory_order_relaxed);
@@ -264,14 +267,16 @@ void Worker::arm_ping() {
     ping_timer_.expires_after(std::chrono::milliseconds(std::uint64_t{keepalive} * 500));
     ping_timer_.async_wait([this](const boost::system::error_code& ec) {
         if (ec) return;
-        for (auto& c : conns_) c->ping();
+        for (auto& c : conns_)
+            c->ping();
         arm_ping();
     });
 }
 
 void Worker::post_each(std::function<void(BenchConnection&)> f) {
     asio::post(io_, [this, f = std::move(f)] {
-        for (auto& c : conns_) f(*c);
+        for (auto& c : conns_)
+            f(*c);
     });
 }
 

@@ -36,11 +36,12 @@ inline void bump(std::atomic<std::uint64_t>& c, std::uint64_t n) noexcept {
 
 // Per worker, written by the worker thread, read by the main thread for progress lines.
 struct LiveCounters {
-    std::atomic<std::uint64_t> sent{0};      // PUBLISH packets handed to the socket
-    std::atomic<std::uint64_t> acked{0};     // completed QoS flows (QoS 0: written)
-    std::atomic<std::uint64_t> received{0};  // PUBLISH packets read
-    std::atomic<std::uint64_t> first_ns{0};  // first send or receive
-    std::atomic<std::uint64_t> last_ns{0};   // latest send or receive
+    std::atomic<std::uint64_t> sent{0};           // PUBLISH packets handed to the socket
+    std::atomic<std::uint64_t> acked{0};          // completed QoS flows (QoS 0: written)
+    std::atomic<std::uint64_t> received{0};       // PUBLISH packets read
+    std::atomic<std::uint64_t> payload_bytes{0};  // of the PUBLISH packets sent or read
+    std::atomic<std::uint64_t> first_ns{0};       // first send or receive
+    std::atomic<std::uint64_t> last_ns{0};        // latest send or receive
 };
 
 // Shared by every thread.
@@ -66,7 +67,7 @@ struct BenchShared {
 class Worker;
 
 class BenchConnection {
-public:
+  public:
     BenchConnection(Worker& worker, std::uint32_t index, std::string client_id);
     virtual ~BenchConnection() = default;
     BenchConnection(const BenchConnection&) = delete;
@@ -83,7 +84,7 @@ public:
     const std::string& client_id() const noexcept { return client_id_; }
     bool open() const noexcept { return state_ == State::kOpen; }
 
-protected:
+  protected:
     virtual void on_connack() {}
     // One whole packet other than CONNACK, PINGRESP and DISCONNECT. Return false after fail().
     virtual bool on_packet(std::uint8_t first_byte, std::string_view body) { return true; }
@@ -101,8 +102,10 @@ protected:
 
     Worker& worker_;
     std::uint64_t read_ns_ = 0;  // when the data being parsed was read
+    // The server's Receive Maximum (5.0 CONNACK): QoS 1/2 messages it accepts unacknowledged.
+    std::uint32_t server_receive_maximum_ = 65535;
 
-private:
+  private:
     enum class State { kIdle, kConnecting, kHandshake, kOpen, kClosing, kClosed };
     void do_read();
     void on_read(const boost::system::error_code& ec, std::size_t n);
@@ -123,7 +126,7 @@ private:
 };
 
 class Worker {
-public:
+  public:
     Worker(BenchShared& shared, std::uint32_t index, std::uint32_t workers);
     ~Worker();
 
@@ -131,10 +134,10 @@ public:
     BenchShared& shared() noexcept { return shared_; }
     void add(std::unique_ptr<BenchConnection> c) { conns_.push_back(std::move(c)); }
 
-    void run();                // starts the thread
-    void start_connecting();   // from any thread
+    void run();                                               // starts the thread
+    void start_connecting();                                  // from any thread
     void post_each(std::function<void(BenchConnection&)> f);  // from any thread
-    void shutdown();           // from any thread: stop the io_context
+    void shutdown();  // from any thread: stop the io_context
     void join();
 
     // Worker thread only.
@@ -144,7 +147,7 @@ public:
     LiveCounters live;
     const std::vector<std::unique_ptr<BenchConnection>>& connections() const { return conns_; }
 
-private:
+  private:
     void start_more();
     void arm_ping();
 
@@ -163,7 +166,7 @@ private:
 
 // Connections that only connect and stay idle (bench conn).
 class IdleConnection final : public BenchConnection {
-public:
+  public:
     using BenchConnection::BenchConnection;
 };
 

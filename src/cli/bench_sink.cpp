@@ -53,7 +53,7 @@ struct SinkWorker {
 };
 
 class SinkConnection : public std::enable_shared_from_this<SinkConnection> {
-public:
+  public:
     SinkConnection(SinkWorker& w, tcp::socket s) : worker_(w), socket_(std::move(s)) {}
 
     void start() {
@@ -64,7 +64,7 @@ public:
         do_read();
     }
 
-private:
+  private:
     void do_read() {
         socket_.async_read_some(
             asio::buffer(rbuf_.data() + rend_, rbuf_.size() - rend_),
@@ -177,13 +177,13 @@ private:
         writing_ = true;
         writing_buf_.clear();
         writing_buf_.swap(pending_);
-        asio::async_write(socket_, asio::buffer(writing_buf_),
-                          [self = shared_from_this()](const boost::system::error_code& ec,
-                                                      std::size_t) {
-                              self->writing_ = false;
-                              if (ec) return self->close();
-                              self->kick_write();
-                          });
+        asio::async_write(
+            socket_, asio::buffer(writing_buf_),
+            [self = shared_from_this()](const boost::system::error_code& ec, std::size_t) {
+                self->writing_ = false;
+                if (ec) return self->close();
+                self->kick_write();
+            });
     }
 
     void close() {
@@ -207,7 +207,7 @@ private:
 };
 
 class Sink {
-public:
+  public:
     explicit Sink(const SinkOptions& o) : o_(o) {
         for (std::uint32_t i = 0; i < std::max<std::uint32_t>(1, o.threads); ++i) {
             workers_.push_back(std::make_unique<SinkWorker>());
@@ -221,7 +221,8 @@ public:
     }
 
     ~Sink() {
-        for (auto& w : workers_) w->io.stop();
+        for (auto& w : workers_)
+            w->io.stop();
         for (auto& w : workers_) {
             if (w->thread.joinable()) w->thread.join();
         }
@@ -234,8 +235,8 @@ public:
             SinkWorker* p = w.get();
             w->thread = std::thread([p] { p->io.run(); });
         }
-        std::fprintf(stderr, "sink listening on %s:%u with %zu threads\n",
-                     o_.bind.c_str(), acceptor_->local_endpoint().port(), workers_.size());
+        std::fprintf(stderr, "sink listening on %s:%u with %zu threads\n", o_.bind.c_str(),
+                     acceptor_->local_endpoint().port(), workers_.size());
         std::fflush(stderr);
         const std::uint64_t t0 = now_ns();
         std::uint64_t last = t0;
@@ -280,24 +281,25 @@ public:
         return 0;
     }
 
-private:
+  private:
     void accept() {
         SinkWorker& w = *workers_[next_++ % workers_.size()];
-        acceptor_->async_accept(w.io, [this, &w](const boost::system::error_code& ec,
-                                                 tcp::socket s) {
-            if (ec == asio::error::operation_aborted) return;
-            if (!ec) {
-                asio::post(w.io, [&w, s = std::move(s)]() mutable {
-                    std::make_shared<SinkConnection>(w, std::move(s))->start();
-                });
-            }
-            accept();
-        });
+        acceptor_->async_accept(
+            w.io, [this, &w](const boost::system::error_code& ec, tcp::socket s) {
+                if (ec == asio::error::operation_aborted) return;
+                if (!ec) {
+                    asio::post(w.io, [&w, s = std::move(s)]() mutable {
+                        std::make_shared<SinkConnection>(w, std::move(s))->start();
+                    });
+                }
+                accept();
+            });
     }
 
     std::uint64_t total(std::atomic<std::uint64_t> SinkWorker::*field) const {
         std::uint64_t t = 0;
-        for (const auto& w : workers_) t += ((*w).*field).load(std::memory_order_relaxed);
+        for (const auto& w : workers_)
+            t += ((*w).*field).load(std::memory_order_relaxed);
         return t;
     }
 

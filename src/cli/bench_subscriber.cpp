@@ -41,6 +41,7 @@ bool Subscriber::on_packet(std::uint8_t first_byte, std::string_view body) {
             }
             ++received_;
             ++received_pending_;
+            bytes_pending_ += p.payload.size();
             if (p.payload.size() < kPayloadHeaderSize) {
                 ++untracked_;
                 return true;
@@ -89,6 +90,8 @@ void Subscriber::after_read() {
         }
         live.last_ns.store(read_ns_, std::memory_order_relaxed);
         bump(live.received, received_pending_);
+        bump(live.payload_bytes, bytes_pending_);
+        bytes_pending_ = 0;
         received_pending_ = 0;
         const std::uint64_t limit = shared().opts.limit;
         if (limit > 0 && received_ >= limit) mark_finished();
@@ -98,13 +101,15 @@ void Subscriber::after_read() {
 
 StreamCounts Subscriber::counts() const {
     StreamCounts total;
-    for (const auto& t : trackers_) total += t.counts();
+    for (const auto& t : trackers_)
+        total += t.counts();
     return total;
 }
 
 std::size_t Subscriber::publishers_seen() const {
     std::size_t n = 0;
-    for (const auto& t : trackers_) n += t.seen_any() ? 1 : 0;
+    for (const auto& t : trackers_)
+        n += t.seen_any() ? 1 : 0;
     return n;
 }
 

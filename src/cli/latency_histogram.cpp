@@ -6,7 +6,8 @@
 namespace nmq::cli {
 
 void LatencyHistogram::merge(const LatencyHistogram& other) noexcept {
-    for (std::size_t i = 0; i < kBuckets; ++i) counts_[i] += other.counts_[i];
+    for (std::size_t i = 0; i < kBuckets; ++i)
+        counts_[i] += other.counts_[i];
     count_ += other.count_;
     max_ = std::max(max_, other.max_);
     min_ = std::min(min_, other.min_);

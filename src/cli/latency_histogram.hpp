@@ -8,7 +8,7 @@
 namespace nmq::cli {
 
 class LatencyHistogram {
-public:
+  public:
     void record(std::uint64_t value) noexcept {
         ++counts_[index_of(value)];
         ++count_;
@@ -24,7 +24,7 @@ public:
     // The value below which `percent` percent of the recorded values fall (0 when empty).
     std::uint64_t percentile(double percent) const noexcept;
 
-private:
+  private:
     static constexpr int kSubBits = 5;
     static constexpr std::size_t kExact = 64;
     static constexpr std::size_t kBuckets = kExact + (64 - 6) * 32;

@@ -49,7 +49,9 @@ void add_sub(CLI::App& root, SubOptions& o, int& which) {
     app->add_option("-c,--clean_session", o.conn.clean, "Clean session (true|false)")
         ->capture_default_str();
     app->add_option("-t,--topic", o.topics, "Topic filter (repeatable)")->required();
-    app->add_option("-q,--qos", o.qos, "Maximum QoS")->check(CLI::Range(0, 2))->capture_default_str();
+    app->add_option("-q,--qos", o.qos, "Maximum QoS")
+        ->check(CLI::Range(0, 2))
+        ->capture_default_str();
     app->add_option("-C,-L,--count,--limit", o.count, "Exit after this many messages (0: never)")
         ->capture_default_str();
     app->add_flag("-v,--verbose", o.verbose, "Also print QoS and retain");
@@ -91,7 +93,8 @@ void add_bench(CLI::App& root, BenchOptions& o, SinkOptions& sink, int& which) {
         ->capture_default_str();
     pub->add_option("-R,--rate", o.rate, "Total messages per second, evenly paced (0: no limit)")
         ->capture_default_str();
-    pub->add_option("-I,--interval_of_msg", o.msg_interval_ms, "Per-connection message interval, ms")
+    pub->add_option("-I,--interval_of_msg", o.msg_interval_ms,
+                    "Per-connection message interval, ms")
         ->capture_default_str();
     pub->add_option("-w,--window", o.window, "Unacknowledged messages per publisher (QoS 1/2)")
         ->check(CLI::Range(1, 32768))

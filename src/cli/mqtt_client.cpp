@@ -19,8 +19,7 @@ std::string describe(ReasonCode rc) {
     return std::string(reason_name(rc)) + " (" + code + ")";
 }
 
-MqttClient::MqttClient(asio::io_context& io, ConnectOptions options,
-                       std::optional<mqtt::Will> will)
+MqttClient::MqttClient(asio::io_context& io, ConnectOptions options, std::optional<mqtt::Will> will)
     : options_(std::move(options)),
       will_(std::move(will)),
       version_(static_cast<mqtt::Version>(options_.version)),

@@ -17,12 +17,12 @@
 namespace nmq::cli {
 
 class ClientError : public std::runtime_error {
-public:
+  public:
     using std::runtime_error::runtime_error;
 };
 
 class MqttClient {
-public:
+  public:
     MqttClient(boost::asio::io_context& io, ConnectOptions options,
                std::optional<mqtt::Will> will = std::nullopt);
 
@@ -40,7 +40,7 @@ public:
     std::uint16_t next_packet_id() noexcept;
     bool is_open() const noexcept { return socket_.is_open(); }
 
-private:
+  private:
     boost::asio::awaitable<mqtt::Packet> receive_until(mqtt::PacketType type, std::uint16_t id);
 
     ConnectOptions options_;

@@ -30,10 +30,10 @@ struct PubOptions {
     ConnectOptions conn;
     std::string topic;
     std::string message;
-    bool stdin_line = false;   // one message per line of standard input
+    bool stdin_line = false;  // one message per line of standard input
     int qos = 0;
     bool retain = false;
-    std::uint64_t count = 1;   // messages to publish
+    std::uint64_t count = 1;  // messages to publish
     std::uint32_t interval_ms = 0;
     WillOptions will;
     bool verbose = false;
@@ -52,21 +52,21 @@ enum class BenchMode { kPub, kSub, kConn };
 struct BenchOptions {
     BenchMode mode = BenchMode::kPub;
     ConnectOptions conn;
-    std::uint32_t connections = 1;     // -c
-    std::uint32_t start_number = 0;    // -n: index of the first connection (%i, publisher id)
-    std::uint32_t threads = 1;         // -T: io_context threads
-    std::uint32_t interval_ms = 0;     // -i: pause between starting connections
+    std::uint32_t connections = 1;      // -c
+    std::uint32_t start_number = 0;     // -n: index of the first connection (%i, publisher id)
+    std::uint32_t threads = 1;          // -T: io_context threads
+    std::uint32_t interval_ms = 0;      // -i: pause between starting connections
     std::uint32_t msg_interval_ms = 0;  // -I: per-connection message interval
-    double rate = 0;                   // -R: total messages per second over all publishers
-    std::string topic = "bench/%i";    // -t: %i connection index, %c client id
+    double rate = 0;                    // -R: total messages per second over all publishers
+    std::string topic = "bench/%i";     // -t: %i connection index, %c client id
     int qos = 0;
     bool retain = false;
-    std::uint32_t size = 64;           // -s: payload bytes (the bench header needs 20)
-    std::uint64_t limit = 0;           // -L: messages per connection, 0: unlimited
-    double duration = 0;               // -d: seconds, 0: until the limit or Ctrl-C
-    std::uint32_t window = 1024;       // -w: outstanding messages per publisher (QoS 1/2)
-    double idle_exit = 0;              // sub: stop this long after the last message
-    std::string id_prefix;             // client ids are <prefix><index>
+    std::uint32_t size = 64;      // -s: payload bytes (the bench header needs 20)
+    std::uint64_t limit = 0;      // -L: messages per connection, 0: unlimited
+    double duration = 0;          // -d: seconds, 0: until the limit or Ctrl-C
+    std::uint32_t window = 1024;  // -w: outstanding messages per publisher (QoS 1/2)
+    double idle_exit = 0;         // sub: stop this long after the last message
+    std::string id_prefix;        // client ids are <prefix><index>
     std::uint32_t max_pending_connects = 256;
     std::uint32_t batch_bytes = 256 * 1024;  // most bytes per write
     bool json = false;

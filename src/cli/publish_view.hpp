@@ -32,8 +32,8 @@ inline bool parse_publish_in_place(std::uint8_t first_byte, std::string_view bod
                                    mqtt::Version version, PublishInPlace& out) noexcept {
     out.qos = (first_byte >> 1) & 0x03;
     if (out.qos == 3 || body.size() < 2) return false;
-    const std::size_t topic_len = (static_cast<std::uint8_t>(body[0]) << 8) |
-                                  static_cast<std::uint8_t>(body[1]);
+    const std::size_t topic_len =
+        (static_cast<std::uint8_t>(body[0]) << 8) | static_cast<std::uint8_t>(body[1]);
     std::size_t pos = 2 + topic_len;
     if (pos > body.size()) return false;
     out.topic = body.substr(2, topic_len);

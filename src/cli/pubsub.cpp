@@ -1,6 +1,7 @@
 // `nanomq_cli pub` and `nanomq_cli sub`: the tools for people. pub connects, publishes the
 // message (or each line of standard input) `count` times with the full QoS flow, and
 // disconnects; sub subscribes and prints "topic: payload" lines until interrupted.
+#include <unistd.h>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/signal_set.hpp>
@@ -9,7 +10,6 @@
 #include <cstdio>
 #include <iostream>
 #include <string>
-#include <unistd.h>
 
 #include "cli/mqtt_client.hpp"
 #include "cli/options.hpp"
@@ -23,7 +23,8 @@ namespace {
 ConnectOptions with_client_id(ConnectOptions c, const char* role) {
     // An empty id would work in 3.1.1 and 5.0, but MQTT 3.1 requires one and a named client is
     // easier to find in the broker's logs.
-    if (c.client_id.empty()) c.client_id = std::string("nanomq_cli-") + role + "-" + std::to_string(::getpid());
+    if (c.client_id.empty())
+        c.client_id = std::string("nanomq_cli-") + role + "-" + std::to_string(::getpid());
     return c;
 }
 
@@ -60,7 +61,8 @@ int run_pub(const PubOptions& o) {
         }
         MqttClient client(io, with_client_id(o.conn, "pub"), will);
         co_await client.connect();
-        if (o.verbose) std::fprintf(stderr, "connected to %s:%u\n", o.conn.host.c_str(), o.conn.port);
+        if (o.verbose)
+            std::fprintf(stderr, "connected to %s:%u\n", o.conn.host.c_str(), o.conn.port);
         asio::steady_timer pause(io);
         auto publish_one = [&](const std::string& payload) -> asio::awaitable<void> {
             mqtt::Publish p;
@@ -69,11 +71,14 @@ int run_pub(const PubOptions& o) {
             p.qos = static_cast<mqtt::QoS>(o.qos);
             p.retain = o.retain;
             co_await client.publish(std::move(p));
-            if (o.verbose) std::fprintf(stderr, "published to %s: %zu bytes\n", o.topic.c_str(), payload.size());
+            if (o.verbose)
+                std::fprintf(stderr, "published to %s: %zu bytes\n", o.topic.c_str(),
+                             payload.size());
         };
         if (o.stdin_line) {
             std::string line;
-            while (std::getline(std::cin, line)) co_await publish_one(line);
+            while (std::getline(std::cin, line))
+                co_await publish_one(line);
         } else {
             for (std::uint64_t i = 0; i < o.count; ++i) {
                 if (i > 0 && o.interval_ms > 0) {
@@ -146,7 +151,7 @@ int run_sub(const SubOptions& o) {
                     if (m->qos != mqtt::QoS::kAtMostOnce) {
                         mqtt::PubResponse ack;
                         ack.type = m->qos == mqtt::QoS::kAtLeastOnce ? mqtt::PacketType::kPuback
-                                                                      : mqtt::PacketType::kPubrec;
+                                                                     : mqtt::PacketType::kPubrec;
                         ack.packet_id = m->packet_id;
                         client.send(ack);
                     }

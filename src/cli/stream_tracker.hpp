@@ -25,7 +25,7 @@ struct StreamCounts {
 };
 
 class StreamTracker {
-public:
+  public:
     void on_message(std::uint64_t seq) noexcept {
         ++received_;
         if (seq == next_) {  // the common case: in order
@@ -39,7 +39,8 @@ public:
             if (seq - next_ >= kWindow) {
                 bits_.fill(0);
             } else {
-                for (std::uint64_t s = next_; s < seq; ++s) clear(s);
+                for (std::uint64_t s = next_; s < seq; ++s)
+                    clear(s);
             }
             set(seq);
             next_ = seq + 1;
@@ -69,7 +70,7 @@ public:
         return c;
     }
 
-private:
+  private:
     static constexpr std::uint64_t kWindow = 1024;
     void set(std::uint64_t s) noexcept { bits_[(s % kWindow) / 64] |= bit(s); }
     void clear(std::uint64_t s) noexcept { bits_[(s % kWindow) / 64] &= ~bit(s); }

@@ -19,7 +19,7 @@ import paho.mqtt.client as mqtt
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-NMQ_BIN = os.environ.get("NMQ_BIN", str(ROOT / "build" / "release" / "nanomq"))
+NMQ_BIN = os.path.abspath(os.environ.get("NMQ_BIN", str(ROOT / "build" / "release" / "nanomq")))
 TARGET = os.environ.get("NMQ_TARGET", "nmq")
 TIMEOUT = 5.0
 
