@@ -3,6 +3,8 @@
 #include <cstdio>
 #include <exception>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 
@@ -21,18 +23,25 @@ int main(int argc, char** argv) {
     CLI11_PARSE(app, argc, argv);
 
     nmq::config::Config cfg;
+    std::vector<nmq::config::ConfigWarning> warnings;
     try {
-        if (!conf.empty()) cfg = nmq::config::load_hocon_file(conf);
+        if (!conf.empty()) cfg = nmq::config::load_hocon_file(conf, warnings);
     } catch (const std::exception& e) {
         std::fprintf(stderr, "nanomq: %s\n", e.what());
         return 2;
     }
     nmq::log::init_console(cfg.log.level);
     auto log = nmq::log::get("app");
+    for (const auto& w : warnings) log->warn("{}", w.message);
+    if (cfg.http_server.enable)
+        log->warn("http_server: the HTTP management API is not served yet (port {} stays closed)",
+                  cfg.http_server.port);
 
     try {
         nmq::net::Server server(cfg);
-        log->info("nanomq started with {} worker(s)", cfg.system.num_taskq_thread);
+        auto workers = cfg.system.num_taskq_thread ? cfg.system.num_taskq_thread
+                                                   : std::max(1u, std::thread::hardware_concurrency());
+        log->info("nanomq started with {} worker(s)", workers);
         server.run();
         log->info("nanomq stopped");
     } catch (const std::exception& e) {
