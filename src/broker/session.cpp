@@ -41,7 +41,7 @@ void Session::deliver(Outgoing&& out) {
             return;
         }
         // Order within a session is kept: nothing overtakes what is already queued.
-        if (queue_.empty() && window_open() && client->transport().writable()) {
+        if (queued() == 0 && window_open() && client->transport().writable()) {
             send_new(out);
             return;
         }
@@ -54,11 +54,12 @@ void Session::deliver(Outgoing&& out) {
 }
 
 void Session::queue_or_drop(Outgoing&& out) {
-    if (queue_.size() >= worker.broker.config().mqtt.max_mqueue_len) {
+    if (queued() >= worker.broker.config().mqtt.max_mqueue_len) {
         if (!out.msg->sys) worker.counters.add(worker.counters.message_drop);
         return;
     }
-    queue_.push_back(std::move(out));
+    if (!queue_) queue_ = std::make_unique<std::deque<Outgoing>>();
+    queue_->push_back(std::move(out));
 }
 
 bool Session::send_new(Outgoing& out) {
@@ -83,9 +84,10 @@ bool Session::send_new(Outgoing& out) {
 void Session::pump() {
     if (!client || !client->connected()) return;
     auto now = Clock::now();
-    while (!queue_.empty() && window_open() && client->transport().writable()) {
-        Outgoing out = std::move(queue_.front());
-        queue_.pop_front();
+    while (queued() > 0 && window_open() && client->transport().writable()) {
+        Outgoing out = std::move(queue_->front());
+        queue_->pop_front();
+        if (queue_->empty()) queue_.reset();
         if (out.msg->remaining_expiry(now) == 0u) {
             if (!out.msg->sys) worker.counters.add(worker.counters.message_drop);
             continue;
@@ -153,7 +155,7 @@ void Session::on_pubcomp(std::uint16_t pid) {
 
 void Session::clear_messages() {
     inflight_.clear();
-    queue_.clear();
+    queue_.reset();
     inbound_qos2.clear();
     ids_ = session::PacketIds{};
 }

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <deque>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -77,7 +78,7 @@ public:
     // Inbound QoS 2 packet ids awaiting PUBREL [MQTT-4.3.3-?].
     std::unordered_set<std::uint16_t> inbound_qos2;
 
-    std::size_t queued() const noexcept { return queue_.size(); }
+    std::size_t queued() const noexcept { return queue_ ? queue_->size() : 0; }
     std::size_t inflight() const noexcept { return inflight_.size(); }
     // Drops every queued and in-flight message (session discarded).
     void clear_messages();
@@ -94,7 +95,9 @@ private:
     void queue_or_drop(Outgoing&& out);
 
     std::unordered_map<std::uint16_t, Inflight> inflight_;
-    std::deque<Outgoing> queue_;
+    // Allocated on first use: an empty std::deque costs ~600 bytes, too much for every idle
+    // session.
+    std::unique_ptr<std::deque<Outgoing>> queue_;
     session::PacketIds ids_;
     std::uint64_t next_seq_ = 0;
 };

@@ -13,7 +13,10 @@ namespace nmq::cli {
 
 namespace {
 constexpr std::uint32_t kMaxErrorsLogged = 10;
-}
+// Read buffers start small (idle connections stay small) and double while reads fill them, up
+// to BenchShared::read_buffer_bytes.
+constexpr std::size_t kReadBufferInitial = 4 * 1024;
+}  // namespace
 
 BenchShared::BenchShared(const BenchOptions& o, tcp::endpoint ep)
     : opts(o),
@@ -48,7 +51,7 @@ void BenchConnection::start() {
         c.username = o.conn.username;
         c.password = o.conn.password;
         mqtt::encode(c, ctrl_pending_);
-        rbuf_.resize(shared().read_buffer_bytes);
+        rbuf_.resize(std::min<std::size_t>(shared().read_buffer_bytes, kReadBufferInitial));
         state_ = State::kHandshake;
         kick_write();
         do_read();
@@ -113,6 +116,7 @@ void BenchConnection::on_read(const boost::system::error_code& ec, std::size_t n
         if (state_ == State::kClosing) return close_now();
         return fail("read", ec);
     }
+    const bool filled = n == rbuf_.size() - rend_;
     rend_ += n;
     read_ns_ = now_ns();
     std::size_t pos = 0;
@@ -134,7 +138,11 @@ void BenchConnection::on_read(const boost::system::error_code& ec, std::size_t n
         std::memmove(rbuf_.data(), rbuf_.data() + pos, rend_ - pos);
         rend_ -= pos;
     }
-    if (need > rbuf_.size()) rbuf_.resize(std::max(need, rbuf_.size() * 2));
+    if (need > rbuf_.size()) {
+        rbuf_.resize(std::max(need, rbuf_.size() * 2));
+    } else if (filled && rbuf_.size() < shared().read_buffer_bytes) {
+        rbuf_.resize(rbuf_.size() * 2);
+    }
     after_read();
     if (state_ != State::kClosed) do_read();
 }

@@ -32,7 +32,9 @@ namespace {
 namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
 
-constexpr std::size_t kReadBuffer = 256 * 1024;
+// Read buffers start small (most connections are idle) and double while reads fill them.
+constexpr std::size_t kReadBufferInitial = 4 * 1024;
+constexpr std::size_t kReadBufferMax = 1024 * 1024;
 
 inline void add(std::atomic<std::uint64_t>& c, std::uint64_t n) noexcept {
     c.store(c.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
@@ -60,7 +62,7 @@ class SinkConnection : public std::enable_shared_from_this<SinkConnection> {
         boost::system::error_code ignored;
         socket_.set_option(tcp::no_delay(true), ignored);
         add(worker_.connections, 1);
-        rbuf_.resize(kReadBuffer);
+        rbuf_.resize(kReadBufferInitial);
         do_read();
     }
 
@@ -75,6 +77,7 @@ class SinkConnection : public std::enable_shared_from_this<SinkConnection> {
 
     void on_read(const boost::system::error_code& ec, std::size_t n) {
         if (ec) return close();
+        const bool filled = n == rbuf_.size() - rend_;
         rend_ += n;
         std::size_t pos = 0;
         std::size_t need = 0;
@@ -108,7 +111,11 @@ class SinkConnection : public std::enable_shared_from_this<SinkConnection> {
             std::memmove(rbuf_.data(), rbuf_.data() + pos, rend_ - pos);
             rend_ -= pos;
         }
-        if (need > rbuf_.size()) rbuf_.resize(std::max(need, rbuf_.size() * 2));
+        if (need > rbuf_.size()) {
+            rbuf_.resize(std::max(need, rbuf_.size() * 2));
+        } else if (filled && rbuf_.size() < kReadBufferMax) {
+            rbuf_.resize(rbuf_.size() * 2);
+        }
         if (messages) {
             const std::uint64_t now = now_ns();
             if (worker_.first_ns.load(std::memory_order_relaxed) == 0) {

@@ -162,9 +162,6 @@ int main(int argc, char** argv) {
     }
     switch (which) {
         case 1:
-            if (pub.message.empty() && !pub.stdin_line && pub.count > 0) {
-                std::fprintf(stderr, "nanomq_cli pub: an empty message is sent (use -m)\n");
-            }
             return run_pub(pub);
         case 2:
             return run_sub(sub);

@@ -32,10 +32,15 @@ std::uint16_t MqttClient::next_packet_id() noexcept {
 }
 
 asio::awaitable<void> MqttClient::connect() {
-    tcp::resolver resolver(socket_.get_executor());
-    auto endpoints = co_await resolver.async_resolve(options_.host, std::to_string(options_.port),
-                                                     asio::use_awaitable);
-    co_await asio::async_connect(socket_, endpoints, asio::use_awaitable);
+    const std::string where = options_.host + ":" + std::to_string(options_.port);
+    try {
+        tcp::resolver resolver(socket_.get_executor());
+        auto endpoints = co_await resolver.async_resolve(
+            options_.host, std::to_string(options_.port), asio::use_awaitable);
+        co_await asio::async_connect(socket_, endpoints, asio::use_awaitable);
+    } catch (const boost::system::system_error& e) {
+        throw ClientError("cannot connect to " + where + ": " + e.code().message());
+    }
     socket_.set_option(tcp::no_delay(true));
     mqtt::Connect c;
     c.version = version_;

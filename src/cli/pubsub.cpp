@@ -38,6 +38,14 @@ int run_client(Body body) {
         if (!e) return;
         try {
             std::rethrow_exception(e);
+        } catch (const boost::system::system_error& ex) {
+            // what() carries Asio's source location; people want the reason only.
+            if (ex.code() == asio::error::eof) {
+                std::fprintf(stderr, "nanomq_cli: the server closed the connection\n");
+            } else {
+                std::fprintf(stderr, "nanomq_cli: %s\n", ex.code().message().c_str());
+            }
+            status = 1;
         } catch (const std::exception& ex) {
             std::fprintf(stderr, "nanomq_cli: %s\n", ex.what());
             status = 1;

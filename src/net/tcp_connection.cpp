@@ -130,6 +130,11 @@ bool TcpConnection::consume(const char* data, std::size_t size) {
     return true;
 }
 
+std::string& TcpConnection::output() {
+    if (out_.capacity() < 1024) wc_.lend_buffer(out_);
+    return out_;
+}
+
 void TcpConnection::flush() {
     if (write_posted_ || write_in_flight_ || finished_) return;
     write_posted_ = true;
@@ -176,8 +181,14 @@ void TcpConnection::on_written(const error_code& ec) {
         return;
     }
     bool was_full = writing_.size() + out_.size() >= kHighWater;
-    writing_.clear();
-    if (writing_.capacity() > 64 * 1024) std::string().swap(writing_);
+    // While traffic flows the two buffers swap and keep their capacity; once the connection
+    // goes quiet they are released, so idle connections hold no buffer.
+    if (out_.empty()) {
+        wc_.return_buffer(writing_);
+        wc_.return_buffer(out_);
+    } else {
+        writing_.clear();
+    }
     if (was_full && client_ && !closing_) {
         if (auto* s = client_->session()) s->pump();  // room again: send what waited
     }
@@ -213,6 +224,8 @@ void TcpConnection::finish() {
     error_code ec;
     socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ec);
     socket_.close(ec);
+    wc_.return_buffer(out_);
+    if (!write_in_flight_) wc_.return_buffer(writing_);
     if (client_) {
         client_->on_closed();
         client_.reset();

@@ -29,7 +29,7 @@ public:
     void shutdown();
 
     // broker::Transport
-    std::string& output() override { return out_; }
+    std::string& output() override;
     void flush() override;
     bool writable() const override;
     void close() override;

@@ -27,6 +27,28 @@ struct WorkerContext {
     std::vector<char> read_buffer = std::vector<char>(64 * 1024);
     std::uint32_t index = 0;
     std::uint32_t max_packet = 0;  // inbound Maximum Packet Size, bytes
+    // Write buffers lent to connections while they have traffic, so idle connections hold
+    // none and busy ones do not reallocate every turn.
+    std::vector<std::string> buffer_pool;
+    void lend_buffer(std::string& into) {
+        std::string b;
+        if (buffer_pool.empty()) {
+            b.reserve(16 * 1024);
+        } else {
+            b.swap(buffer_pool.back());
+            buffer_pool.pop_back();
+        }
+        b.append(into);
+        into.swap(b);
+    }
+    void return_buffer(std::string& from) {
+        if (from.capacity() >= 1024 && from.capacity() <= (1u << 20) && buffer_pool.size() < 256) {
+            from.clear();
+            buffer_pool.push_back(std::move(from));
+        }
+        std::string().swap(from);
+    }
+
     // Takes over an accepted socket (after CONNECT named a client id whose session lives on
     // worker `to`): `pending` holds the bytes read so far, CONNECT first.
     std::function<void(std::uint32_t to, int fd, bool v6, std::string pending)> adopt;

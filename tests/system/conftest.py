@@ -261,14 +261,18 @@ class Client:
         self.c.loop_stop()
 
     def kill(self):
-        """Drop the TCP connection without DISCONNECT (as a crash or network loss would)."""
-        self.c.loop_stop()
+        """Drop the TCP connection without DISCONNECT (as a crash or network loss would).
+        The socket is shut down first, so Paho's network thread wakes at once and stops
+        (stopping the loop first would wait out its select timeout)."""
         sock = self.c.socket()
+        self.c._thread_terminate = True  # no automatic reconnect after the drop
         if sock is not None:
             try:
                 sock.shutdown(socket.SHUT_RDWR)
             except OSError:
                 pass
+        self.c.loop_stop()
+        if sock is not None:
             sock.close()
 
 
@@ -283,10 +287,15 @@ def clients():
         return c
 
     yield make
+    # Disconnect first: it wakes Paho's network thread, so loop_stop() returns at once.
+    for c in made:
+        try:
+            c.c.disconnect()
+        except Exception:
+            pass
     for c in made:
         try:
             c.c.loop_stop()
-            c.c.disconnect()
         except Exception:
             pass
 
