@@ -308,7 +308,7 @@ void Client::handle_connect(std::uint8_t flags, std::string_view body) {
     s->expiry_interval = expiry;
     s->username = c.username.value_or("");
     s->address = transport_.remote_address();
-    s->will = std::move(c.will);
+    s->will = c.will ? std::make_unique<mqtt::Will>(std::move(*c.will)) : nullptr;
     state_ = State::kConnected;
 
     send_connack(present, assigned.empty() ? nullptr : &assigned);

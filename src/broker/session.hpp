@@ -53,7 +53,8 @@ public:
     Client* client = nullptr;  // the connected client, or null while offline
 
     std::map<std::string, SubscriptionEntry, std::less<>> subscriptions;  // filter -> options
-    std::optional<mqtt::Will> will;
+    // Boxed: mqtt::Properties is large and most sessions have no will.
+    std::unique_ptr<mqtt::Will> will;
     Clock::time_point disconnected_at{};
     std::optional<Clock::time_point> will_due;  // delayed will [MQTT-3.1.3-9]
     std::uint64_t delivered = 0;                // messages sent to this client (API req 5)

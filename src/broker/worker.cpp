@@ -152,7 +152,7 @@ Session& Worker::create_session(const std::string& client_id) {
     auto s = std::make_unique<Session>(*this, id, client_id);
     Session& ref = *s;
     sessions_.emplace(id, std::move(s));
-    by_client_id_[client_id] = &ref;
+    by_client_id_[ref.client_id] = &ref;
     return ref;
 }
 

@@ -90,7 +90,8 @@ private:
 
     Post post_;
     std::unordered_map<SessionId, std::unique_ptr<Session>> sessions_;
-    std::unordered_map<std::string, Session*, StringHash, std::equal_to<>> by_client_id_;
+    // Keyed by a view of the session's own client_id (no second copy of the string).
+    std::unordered_map<std::string_view, Session*, StringHash> by_client_id_;
     std::unordered_set<Client*> clients_;
     std::unordered_set<Session*> offline_timed_;  // offline sessions with an expiry or a will due
 

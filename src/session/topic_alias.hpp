@@ -2,12 +2,14 @@
 // MQTT 5.0 Topic Aliases (section 3.3.2.3.4), one table per direction and per network
 // connection: they never outlive the connection [MQTT-3.3.2-7].
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <unordered_map>
 #include <vector>
 
 #include "core/result.hpp"
+#include "core/string_hash.hpp"
 
 namespace nmq::session {
 
@@ -52,17 +54,19 @@ public:
     };
     Choice choose(std::string_view topic) {
         if (maximum_ == 0) return {};
-        auto it = table_.find(std::string(topic));
-        if (it != table_.end()) return {it->second, false};
-        if (table_.size() >= maximum_) return {};
-        auto alias = static_cast<std::uint16_t>(table_.size() + 1);
-        table_.emplace(std::string(topic), alias);
+        if (!table_) table_ = std::make_unique<Table>();
+        auto it = table_->find(topic);
+        if (it != table_->end()) return {it->second, false};
+        if (table_->size() >= maximum_) return {};
+        auto alias = static_cast<std::uint16_t>(table_->size() + 1);
+        table_->emplace(std::string(topic), alias);
         return {alias, true};
     }
 
 private:
+    using Table = std::unordered_map<std::string, std::uint16_t, StringHash, std::equal_to<>>;
     std::uint16_t maximum_;
-    std::unordered_map<std::string, std::uint16_t> table_;
+    std::unique_ptr<Table> table_;  // allocated when the first alias is handed out
 };
 
 }  // namespace nmq::session
