@@ -6,8 +6,10 @@ namespace nmq::broker {
 
 Broker::Broker(const config::Config& config, std::vector<Worker::Post> posts) : config_(config) {
     workers_.reserve(posts.size());
-    for (std::uint32_t i = 0; i < posts.size(); ++i)
+    for (std::uint32_t i = 0; i < posts.size(); ++i) {
+        tries_.push_back(std::make_unique<SubscriptionTrie>());
         workers_.push_back(std::make_unique<Worker>(*this, i, std::move(posts[i])));
+    }
 }
 
 Broker::~Broker() = default;
@@ -20,21 +22,6 @@ std::uint32_t Broker::home_of(std::string_view client_id) const noexcept {
         h *= 1099511628211ull;
     }
     return static_cast<std::uint32_t>(h % workers_.size());
-}
-
-bool Broker::subscribe(std::string_view filter, const Subscriber& sub) {
-    std::unique_lock lock(trie_mutex_);
-    return trie_.subscribe(filter, sub);
-}
-
-bool Broker::unsubscribe(std::string_view filter, SessionId session) {
-    std::unique_lock lock(trie_mutex_);
-    return trie_.unsubscribe(filter, session);
-}
-
-void Broker::match(std::string_view topic, std::vector<Subscriber>& out) const {
-    std::shared_lock lock(trie_mutex_);
-    trie_.match(topic, out);
 }
 
 void Broker::retain(const MessagePtr& msg) {

@@ -3,9 +3,11 @@
 // the workers' broker state, the subscription trie, the retained store and the configuration.
 // No process globals.
 //
-// THREADING WARNING: the trie and the retained store are shared by all workers, each behind a
-// shared_mutex (match/find under a shared lock). Workers are touched only by their own thread
-// (see worker.hpp). The configuration is read-only after construction.
+// THREADING WARNING: every worker has its own replica of the subscription trie, touched only by
+// that worker's thread, so the publish path takes no lock; Worker applies each change to every
+// replica (see Worker::subscribe). The retained store is shared, behind a shared_mutex.
+// Workers are touched only by their own thread (see worker.hpp). The configuration is read-only
+// after construction.
 #include <atomic>
 #include <cstdint>
 #include <functional>
@@ -36,10 +38,10 @@ public:
     std::uint32_t home_of(std::string_view client_id) const noexcept;
     SessionId next_session_id() noexcept { return next_session_id_.fetch_add(1) + 1; }
 
-    // The shared trie and retained store, with their locks taken inside.
-    bool subscribe(std::string_view filter, const Subscriber& sub);
-    bool unsubscribe(std::string_view filter, SessionId session);
-    void match(std::string_view topic, std::vector<Subscriber>& out) const;
+    // The subscription trie replica of worker `w`: only that worker's thread may touch it.
+    SubscriptionTrie& trie(std::uint32_t w) { return *tries_[w]; }
+
+    // The shared retained store, with its lock taken inside.
     void retain(const MessagePtr& msg);
     void find_retained(std::string_view filter, std::vector<MessagePtr>& out) const;
 
@@ -54,8 +56,7 @@ private:
     std::vector<std::unique_ptr<Worker>> workers_;
     std::atomic<SessionId> next_session_id_{0};
 
-    mutable std::shared_mutex trie_mutex_;
-    SubscriptionTrie trie_;
+    std::vector<std::unique_ptr<SubscriptionTrie>> tries_;  // one replica per worker
     mutable std::shared_mutex retained_mutex_;
     RetainedStore retained_;
 };

@@ -57,7 +57,7 @@ void Client::send(const P& packet) {
 
 void Client::on_packet(const mqtt::FixedHeader& h, std::string_view body) {
     if (stopped()) return;
-    keep_alive_timer_.on_packet(Clock::now());
+    keep_alive_timer_.on_packet();
     if (state_ == State::kAwaitConnect) {
         if (h.type() != PacketType::kConnect) {
             // [MQTT-3.1.0-1] the first packet must be CONNECT.
@@ -303,6 +303,7 @@ void Client::handle_connect(std::uint8_t flags, std::string_view body) {
     if (!s) s = &worker_.create_session(c.client_id);
     session_ = s;
     s->client = this;
+    ++s->generation;
     s->version = version_;
     s->keep_alive = keep_alive_;
     s->expiry_interval = expiry;
@@ -376,9 +377,9 @@ void Client::handle_publish(std::uint8_t flags, std::string_view body) {
         msg->payload = std::move(p.payload);
         msg->qos = p.qos;
         msg->retain = p.retain;
-        msg->received = Clock::now();
         msg->publisher = session_->id;
         if (version_ == Version::kV5) {
+            if (p.props.message_expiry_interval) msg->received = Clock::now();
             p.props.subscription_identifiers.clear();
             if (p.props != mqtt::Properties{})
                 msg->props = std::make_unique<mqtt::Properties>(std::move(p.props));
@@ -462,15 +463,32 @@ void Client::handle_subscribe(std::uint8_t flags, std::string_view body) {
         ack.reasons.push_back(static_cast<ReasonCode>(t.options.qos));
         if (!shared) granted.push_back({i, existed});
     }
-    send(ack);
     // Retained messages after the SUBACK [MQTT-3.3.1-9], per Retain Handling; none for
     // shared subscriptions.
+    std::vector<RetainedRequest> retained;
     for (auto& g : granted) {
         auto& t = sub.topics[g.index];
         if (t.options.retain_handling == 2) continue;
         if (t.options.retain_handling == 1 && g.existed) continue;
-        send_retained(t.filter, t.options, sub_id);
+        retained.push_back({std::move(t.filter), t.options, sub_id});
     }
+    send_when_settled(std::move(ack), std::move(retained));
+}
+
+template <class Ack>
+void Client::send_when_settled(Ack ack, std::vector<RetainedRequest> retained) {
+    auto* worker = &worker_;
+    auto sid = session_->id;
+    auto generation = session_->generation;
+    worker_.after_subscriptions_settle(
+        [worker, sid, generation, ack = std::move(ack), retained = std::move(retained)] {
+            Session* s = worker->find_session_by_id(sid);
+            if (!s || !s->client || s->generation != generation || !s->client->connected())
+                return;
+            Client& c = *s->client;
+            c.send(ack);
+            for (auto& r : retained) c.send_retained(r.filter, r.options, r.subscription_id);
+        });
 }
 
 void Client::send_retained(const std::string& filter, const mqtt::SubscribeOptions& options,
@@ -503,7 +521,7 @@ void Client::handle_unsubscribe(std::uint8_t flags, std::string_view body) {
         bool had = worker_.unsubscribe(*session_, f);
         ack.reasons.push_back(had ? ReasonCode::kSuccess : ReasonCode::kNoSubscriptionExisted);
     }
-    send(ack);
+    send_when_settled(std::move(ack), {});
 }
 
 void Client::handle_disconnect(std::uint8_t flags, std::string_view body) {
@@ -540,7 +558,7 @@ bool Client::send_publish(const Outgoing& out, std::uint16_t packet_id, bool dup
     v.payload = m.payload;
 
     if (version_ == Version::kV5) {
-        auto expiry = m.remaining_expiry(Clock::now());
+        auto expiry = m.has_expiry() ? m.remaining_expiry(Clock::now()) : std::nullopt;
         thread_local mqtt::Properties props;
         bool plain = !m.props && out.subscription_ids.empty();
         if (!plain) {

@@ -70,6 +70,16 @@ private:
     void send_connack(bool session_present, const std::string* assigned_id);
     void send_retained(const std::string& filter, const mqtt::SubscribeOptions& options,
                        std::uint32_t subscription_id);
+    struct RetainedRequest {
+        std::string filter;
+        mqtt::SubscribeOptions options;
+        std::uint32_t subscription_id;
+    };
+    // Sends `ack` and the retained messages `retained` asks for, once every worker routes by
+    // the new subscriptions (Worker::after_subscriptions_settle), if this connection still
+    // holds the session then.
+    template <class Ack>
+    void send_when_settled(Ack ack, std::vector<RetainedRequest> retained);
     void detach(bool publish_will);
     template <class P>
     void send(const P& packet);

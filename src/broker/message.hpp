@@ -27,6 +27,13 @@ struct Message {
     bool from_bridge = false;
     bool sys = false;  // broker-generated ($SYS): counted nowhere (API req 2)
 
+    bool has_expiry() const noexcept { return props && props->message_expiry_interval; }
+    // True when a Message Expiry Interval has run out; reads the clock only for messages
+    // that have one.
+    bool expired_now() const noexcept {
+        return has_expiry() && remaining_expiry(Clock::now()) == 0u;
+    }
+
     // Remaining expiry in seconds at `now`, or nullopt when the message never expires.
     // Zero means it has expired [MQTT-3.3.2-5].
     std::optional<std::uint32_t> remaining_expiry(Clock::time_point now) const noexcept {

@@ -22,7 +22,7 @@ bool Session::window_open() const noexcept {
 void Session::deliver(Outgoing&& out) {
     auto& counters = worker.counters;
     const bool counted = !out.msg->sys;
-    if (out.msg->remaining_expiry(Clock::now()) == 0u) {  // expired [MQTT-3.3.2-5]
+    if (out.msg->expired_now()) {  // [MQTT-3.3.2-5]
         if (counted) counters.add(counters.message_drop);
         return;
     }
@@ -83,12 +83,11 @@ bool Session::send_new(Outgoing& out) {
 
 void Session::pump() {
     if (!client || !client->connected()) return;
-    auto now = Clock::now();
     while (queued() > 0 && window_open() && client->transport().writable()) {
         Outgoing out = std::move(queue_->front());
         queue_->pop_front();
         if (queue_->empty()) queue_.reset();
-        if (out.msg->remaining_expiry(now) == 0u) {
+        if (out.msg->expired_now()) {
             if (!out.msg->sys) worker.counters.add(worker.counters.message_drop);
             continue;
         }

@@ -51,6 +51,7 @@ public:
     std::uint32_t expiry_interval = 0;  // seconds; 0xFFFFFFFF never expires
     std::uint16_t keep_alive = 0;
     Client* client = nullptr;  // the connected client, or null while offline
+    std::uint64_t generation = 0;  // counts connections, to recognise the current one later
 
     std::map<std::string, SubscriptionEntry, std::less<>> subscriptions;  // filter -> options
     // Boxed: mqtt::Properties is large and most sessions have no will.

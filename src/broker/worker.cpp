@@ -1,6 +1,7 @@
 #include "broker/worker.hpp"
 
 #include <algorithm>
+#include <atomic>
 
 #include "broker/broker.hpp"
 #include "broker/client.hpp"
@@ -25,7 +26,7 @@ std::size_t Worker::publish(MessagePtr msg, bool count_in) {
     if (msg->retain) broker.retain(msg);
 
     matches_.clear();
-    broker.match(msg->topic, matches_);
+    broker.trie(index).match(msg->topic, matches_);
     // [MQTT-3.8.3-3] No Local: not back to the publishing session.
     std::erase_if(matches_, [&](const Subscriber& s) {
         return s.options.no_local && s.session == msg->publisher;
@@ -94,22 +95,18 @@ void Worker::flush_outboxes() {
     flush_posted_ = false;
     for (std::uint32_t w = 0; w < outboxes_.size(); ++w) {
         if (outboxes_[w].empty()) continue;
-        broker.worker(w).enqueue_remote(std::move(outboxes_[w]));
-        outboxes_[w].clear();
+        broker.worker(w).enqueue_remote(outboxes_[w]);
+        outboxes_[w].clear();  // keeps its capacity for the next batch
     }
 }
 
-void Worker::enqueue_remote(std::vector<Delivery>&& batch) {
+void Worker::enqueue_remote(std::vector<Delivery>& batch) {
     bool was_empty;
     {
         std::lock_guard lock(inbox_mutex_);
         was_empty = inbox_.empty();
-        if (was_empty) {
-            inbox_.swap(batch);
-        } else {
-            inbox_.insert(inbox_.end(), std::make_move_iterator(batch.begin()),
-                          std::make_move_iterator(batch.end()));
-        }
+        inbox_.insert(inbox_.end(), std::make_move_iterator(batch.begin()),
+                      std::make_move_iterator(batch.end()));
     }
     if (was_empty) post_([this] { drain_inbox(); });
 }
@@ -157,7 +154,10 @@ Session& Worker::create_session(const std::string& client_id) {
 }
 
 void Worker::destroy_session(Session& s) {
-    for (auto& [filter, entry] : s.subscriptions) broker.unsubscribe(filter, s.id);
+    for (auto& [filter, entry] : s.subscriptions) {
+        broker.trie(index).unsubscribe(filter, s.id);
+        replicate([f = filter, id = s.id](SubscriptionTrie& t) { t.unsubscribe(f, id); });
+    }
     offline_timed_.erase(&s);
     by_client_id_.erase(s.client_id);
     auto it = sessions_.find(s.id);
@@ -178,15 +178,49 @@ bool Worker::subscribe(Session& s, const std::string& filter, const Subscription
     Subscriber sub{s.id, index, e.options, e.subscription_id,
                    mqtt::parse_shared_filter(filter).has_value()};
     s.subscriptions[filter] = e;
-    return broker.subscribe(filter, sub);
+    bool existed = broker.trie(index).subscribe(filter, sub);
+    replicate([filter, sub](SubscriptionTrie& t) { t.subscribe(filter, sub); });
+    return existed;
 }
 
 bool Worker::unsubscribe(Session& s, const std::string& filter) {
     auto it = s.subscriptions.find(filter);
     if (it == s.subscriptions.end()) return false;
     s.subscriptions.erase(it);
-    broker.unsubscribe(filter, s.id);
+    broker.trie(index).unsubscribe(filter, s.id);
+    replicate([filter, id = s.id](SubscriptionTrie& t) { t.unsubscribe(filter, id); });
     return true;
+}
+
+void Worker::replicate(std::function<void(SubscriptionTrie&)> change) {
+    auto shared = std::make_shared<std::function<void(SubscriptionTrie&)>>(std::move(change));
+    for (std::uint32_t w = 0; w < broker.worker_count(); ++w) {
+        if (w == index) continue;
+        broker.worker(w).post([shared, w, b = &broker] { (*shared)(b->trie(w)); });
+    }
+}
+
+void Worker::after_subscriptions_settle(std::function<void()> done) {
+    const std::uint32_t others = broker.worker_count() - 1;
+    if (others == 0) {
+        done();
+        return;
+    }
+    // Posts to one worker run in order, so a marker posted after the changes finds them
+    // applied; when every other worker has seen its marker, `done` runs back here.
+    struct Barrier {
+        std::atomic<std::uint32_t> remaining;
+        std::function<void()> done;
+    };
+    auto barrier = std::make_shared<Barrier>();
+    barrier->remaining = others;
+    barrier->done = std::move(done);
+    for (std::uint32_t w = 0; w < broker.worker_count(); ++w) {
+        if (w == index) continue;
+        broker.worker(w).post([this, barrier] {
+            if (barrier->remaining.fetch_sub(1) == 1) post_([barrier] { barrier->done(); });
+        });
+    }
 }
 
 void Worker::shutdown_clients() {

@@ -60,12 +60,21 @@ public:
     void client_attached(Client& c) { clients_.insert(&c); }
     void client_detached(Client& c) { clients_.erase(&c); }
 
-    // Subscriptions, through the broker's trie (with this worker recorded as the owner).
+    // Subscriptions of a session of this worker: applied to this worker's trie replica at once
+    // and posted to every other worker's. subscribe() returns whether the subscription existed.
     bool subscribe(Session& s, const std::string& filter, const SubscriptionEntry& e);
     bool unsubscribe(Session& s, const std::string& filter);
+    // Runs `done` on this worker once every change posted so far has reached every replica
+    // (at once when there is one worker). SUBACK and UNSUBACK wait for it, so that a client
+    // that has its SUBACK gets every message published afterwards, on any worker.
+    void after_subscriptions_settle(std::function<void()> done);
+    Session* find_session_by_id(SessionId id) {
+        auto it = sessions_.find(id);
+        return it == sessions_.end() ? nullptr : it->second.get();
+    }
 
-    // Called by other workers: deliveries for sessions of this worker.
-    void enqueue_remote(std::vector<Delivery>&& batch);
+    // Called by other workers: deliveries for sessions of this worker (moved out of `batch`).
+    void enqueue_remote(std::vector<Delivery>& batch);
 
     // Server shutdown: every client gets DISCONNECT "Server shutting down" (5.0) and is closed.
     void shutdown_clients();
@@ -85,6 +94,8 @@ public:
 
 private:
     void deliver_local(Delivery& d);
+    // Applies `change` to every other worker's trie replica, in posting order.
+    void replicate(std::function<void(SubscriptionTrie&)> change);
     void flush_outboxes();
     void drain_inbox();
 

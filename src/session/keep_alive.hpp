@@ -18,15 +18,25 @@ public:
                 std::chrono::duration<double>(keep_alive_s * multiplier));
         }
         last_ = now;
+        active_ = false;
     }
-    void on_packet(Clock::time_point now) noexcept { last_ = now; }
-    bool expired(Clock::time_point now) const noexcept {
+    // A packet arrived. No clock is read here (this runs for every packet); the next check
+    // stamps the activity instead, which costs at most one check interval of slack.
+    void on_packet() noexcept { active_ = true; }
+    // Called periodically: true once the connection has been silent for longer than allowed.
+    bool expired(Clock::time_point now) noexcept {
+        if (active_) {
+            active_ = false;
+            last_ = now;
+            return false;
+        }
         return limit_ != Clock::duration::zero() && now - last_ > limit_;
     }
 
 private:
     Clock::duration limit_{};
     Clock::time_point last_{};
+    bool active_ = false;
 };
 
 }  // namespace nmq::session
