@@ -16,7 +16,7 @@ Session::~Session() = default;
 bool Session::window_open() const noexcept {
     std::size_t limit = worker.broker.config().mqtt.max_inflight_window;
     if (client) limit = std::min<std::size_t>(limit, client->receive_maximum());
-    return inflight_.size() < std::max<std::size_t>(limit, 1);
+    return inflight() < std::max<std::size_t>(limit, 1);
 }
 
 void Session::deliver(Outgoing&& out) {
@@ -58,18 +58,18 @@ void Session::queue_or_drop(Outgoing&& out) {
         if (!out.msg->sys) worker.counters.add(worker.counters.message_drop);
         return;
     }
-    if (!queue_) queue_ = std::make_unique<std::deque<Outgoing>>();
-    queue_->push_back(std::move(out));
+    flows().queue.push_back(std::move(out));
 }
 
 bool Session::send_new(Outgoing& out) {
-    std::uint16_t pid = ids_.acquire();
+    auto& f = flows();
+    std::uint16_t pid = f.acquire_id();
     if (pid == 0) {
         queue_or_drop(std::move(out));
         return false;
     }
     if (!client->send_publish(out, pid, false)) {  // larger than the client accepts
-        ids_.release(pid);
+        release_flows_if_idle();
         if (!out.msg->sys) worker.counters.add(worker.counters.message_drop);
         return true;
     }
@@ -77,16 +77,15 @@ bool Session::send_new(Outgoing& out) {
     if (!out.msg->sys) worker.counters.add(worker.counters.message_out);
     auto state = out.qos == mqtt::QoS::kAtLeastOnce ? FlowState::kAwaitPuback
                                                     : FlowState::kAwaitPubrec;
-    inflight_.emplace(pid, Inflight{std::move(out), state, next_seq_++});
+    f.inflight.emplace(pid, Inflight{std::move(out), state, f.next_seq++});
     return true;
 }
 
 void Session::pump() {
     if (!client || !client->connected()) return;
     while (queued() > 0 && window_open() && client->transport().writable()) {
-        Outgoing out = std::move(queue_->front());
-        queue_->pop_front();
-        if (queue_->empty()) queue_.reset();
+        Outgoing out = std::move(flows_->queue.front());
+        flows_->queue.pop_front();
         if (out.msg->expired_now()) {
             if (!out.msg->sys) worker.counters.add(worker.counters.message_drop);
             continue;
@@ -100,16 +99,18 @@ void Session::pump() {
         }
         send_new(out);
     }
+    release_flows_if_idle();
 }
 
 void Session::resend_inflight() {
     if (!client) return;
     std::vector<std::pair<std::uint64_t, std::uint16_t>> order;
-    order.reserve(inflight_.size());
-    for (auto& [pid, f] : inflight_) order.emplace_back(f.seq, pid);
+    if (!flows_) return;
+    order.reserve(flows_->inflight.size());
+    for (auto& [pid, f] : flows_->inflight) order.emplace_back(f.seq, pid);
     std::sort(order.begin(), order.end());
     for (auto& [seq, pid] : order) {
-        auto& f = inflight_.at(pid);
+        auto& f = flows_->inflight.at(pid);
         if (f.state == FlowState::kAwaitPubcomp) {
             client->send_pubrel(pid);
         } else {
@@ -120,20 +121,20 @@ void Session::resend_inflight() {
 }
 
 void Session::on_puback(std::uint16_t pid) {
-    auto it = inflight_.find(pid);
-    if (it == inflight_.end() || it->second.state != FlowState::kAwaitPuback) return;
-    inflight_.erase(it);
-    ids_.release(pid);
+    if (!flows_) return;
+    auto it = flows_->inflight.find(pid);
+    if (it == flows_->inflight.end() || it->second.state != FlowState::kAwaitPuback) return;
+    flows_->inflight.erase(it);
     pump();
 }
 
 bool Session::on_pubrec(std::uint16_t pid, bool failed) {
-    auto it = inflight_.find(pid);
-    if (it == inflight_.end()) return false;
+    if (!flows_) return false;
+    auto it = flows_->inflight.find(pid);
+    if (it == flows_->inflight.end()) return false;
     if (it->second.state == FlowState::kAwaitPubrec) {
         if (failed) {  // [MQTT-4.3.3-?] a PUBREC with a failure code ends the flow
-            inflight_.erase(it);
-            ids_.release(pid);
+            flows_->inflight.erase(it);
             pump();
             return true;
         }
@@ -145,18 +146,16 @@ bool Session::on_pubrec(std::uint16_t pid, bool failed) {
 }
 
 void Session::on_pubcomp(std::uint16_t pid) {
-    auto it = inflight_.find(pid);
-    if (it == inflight_.end() || it->second.state != FlowState::kAwaitPubcomp) return;
-    inflight_.erase(it);
-    ids_.release(pid);
+    if (!flows_) return;
+    auto it = flows_->inflight.find(pid);
+    if (it == flows_->inflight.end() || it->second.state != FlowState::kAwaitPubcomp) return;
+    flows_->inflight.erase(it);
     pump();
 }
 
 void Session::clear_messages() {
-    inflight_.clear();
-    queue_.reset();
+    flows_.reset();
     inbound_qos2.clear();
-    ids_ = session::PacketIds{};
 }
 
 }  // namespace nmq::broker

@@ -17,7 +17,6 @@
 
 #include "broker/message.hpp"
 #include "mqtt/packets.hpp"
-#include "session/packet_ids.hpp"
 
 namespace nmq::broker {
 
@@ -80,8 +79,8 @@ public:
     // Inbound QoS 2 packet ids awaiting PUBREL [MQTT-4.3.3-?].
     std::unordered_set<std::uint16_t> inbound_qos2;
 
-    std::size_t queued() const noexcept { return queue_ ? queue_->size() : 0; }
-    std::size_t inflight() const noexcept { return inflight_.size(); }
+    std::size_t queued() const noexcept { return flows_ ? flows_->queue.size() : 0; }
+    std::size_t inflight() const noexcept { return flows_ ? flows_->inflight.size() : 0; }
     // Drops every queued and in-flight message (session discarded).
     void clear_messages();
 
@@ -96,12 +95,31 @@ private:
     bool send_new(Outgoing& out);  // assigns a packet id for QoS > 0; false: could not send
     void queue_or_drop(Outgoing&& out);
 
-    std::unordered_map<std::uint16_t, Inflight> inflight_;
-    // Allocated on first use: an empty std::deque costs ~600 bytes, too much for every idle
-    // session.
-    std::unique_ptr<std::deque<Outgoing>> queue_;
-    session::PacketIds ids_;
-    std::uint64_t next_seq_ = 0;
+    // Outbound QoS 1/2 state, allocated while a flow is open or a message waits, and freed
+    // when the session is idle again: most sessions of an idle broker hold none.
+    struct Flows {
+        std::unordered_map<std::uint16_t, Inflight> inflight;  // packet id -> flow
+        std::deque<Outgoing> queue;
+        std::uint16_t last_id = 0;
+        std::uint64_t next_seq = 0;
+        // A Packet Identifier that is non-zero [MQTT-2.2.1-3] and not in use by an open flow
+        // [MQTT-2.2.1-2]; 0 when all 65535 are.
+        std::uint16_t acquire_id() {
+            if (inflight.size() >= 65535) return 0;
+            do {
+                last_id = static_cast<std::uint16_t>(last_id == 65535 ? 1 : last_id + 1);
+            } while (inflight.count(last_id));
+            return last_id;
+        }
+    };
+    Flows& flows() {
+        if (!flows_) flows_ = std::make_unique<Flows>();
+        return *flows_;
+    }
+    void release_flows_if_idle() noexcept {
+        if (flows_ && flows_->inflight.empty() && flows_->queue.empty()) flows_.reset();
+    }
+    std::unique_ptr<Flows> flows_;
 };
 
 }  // namespace nmq::broker

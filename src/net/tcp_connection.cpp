@@ -23,11 +23,12 @@ constexpr int kReadsPerWake = 4;
 TcpConnection::TcpConnection(WorkerContext& wc, asio::ip::tcp::socket socket)
     : wc_(wc), socket_(std::move(socket)) {
     error_code ec;
-    peer_ = socket_.remote_endpoint(ec);
+    auto peer = socket_.remote_endpoint(ec);
     if (!ec) {
-        auto addr = peer_.address();
-        address_ = addr.is_v6() ? "[" + addr.to_string() + "]:" + std::to_string(peer_.port())
-                                : addr.to_string() + ":" + std::to_string(peer_.port());
+        auto addr = peer.address();
+        v6_ = addr.is_v6();
+        address_ = v6_ ? "[" + addr.to_string() + "]:" + std::to_string(peer.port())
+                       : addr.to_string() + ":" + std::to_string(peer.port());
     } else {
         address_ = "unknown";
     }
@@ -84,6 +85,7 @@ bool TcpConnection::consume(const char* data, std::size_t size) {
     }
     std::size_t used = 0;
     bool go_on = true;
+    std::string handover;  // CONNECT and what followed it, when the session lives elsewhere
     while (used < view.size()) {
         std::string_view rest = view.substr(used);
         mqtt::FixedHeader h;
@@ -103,7 +105,7 @@ bool TcpConnection::consume(const char* data, std::size_t size) {
         if (rest.size() < h.packet_size()) break;
         client_->on_packet(h, rest.substr(h.header_size, h.remaining_length));
         if (client_->stopped()) {
-            if (migrating_) migrate_pending_.assign(rest);  // CONNECT and whatever followed
+            if (migrating_) handover.assign(rest);
             go_on = false;
             used += h.packet_size();
             break;
@@ -112,9 +114,8 @@ bool TcpConnection::consume(const char* data, std::size_t size) {
     }
     if (migrating_) {
         // Hand the socket to the session's home worker, which reads CONNECT again there.
-        auto v6 = peer_.address().is_v6();
         auto fd = socket_.release();
-        wc_.adopt(migrate_to_, fd, v6, std::move(migrate_pending_));
+        wc_.adopt(migrate_to_, fd, v6_, std::move(handover));
         client_.reset();
         finished_ = true;
         return false;

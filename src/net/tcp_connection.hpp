@@ -47,7 +47,6 @@ private:
 
     WorkerContext& wc_;
     boost::asio::ip::tcp::socket socket_;
-    boost::asio::ip::tcp::endpoint peer_;
     std::string address_;
     std::unique_ptr<broker::Client> client_;
     std::string in_;       // an incomplete packet carried over between reads
@@ -59,8 +58,8 @@ private:
     bool closing_ = false;
     bool finished_ = false;
     bool migrating_ = false;
+    bool v6_ = false;
     std::uint32_t migrate_to_ = 0;
-    std::string migrate_pending_;
 };
 
 }  // namespace nmq::net
