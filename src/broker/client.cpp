@@ -262,6 +262,13 @@ void Client::handle_connect(std::uint8_t flags, std::string_view body) {
 
     const auto& mq = worker_.broker.config().mqtt;
     keep_alive_ = c.keep_alive;
+    // [MQTT-3.2.2-21] [MQTT-3.2.2-22] a 5.0 client uses the Server Keep Alive we send.
+    server_keep_alive_ = false;
+    if (version_ == Version::kV5 && mq.max_keepalive > 0 &&
+        (keep_alive_ == 0 || keep_alive_ > mq.max_keepalive)) {
+        keep_alive_ = mq.max_keepalive;
+        server_keep_alive_ = true;
+    }
     keep_alive_timer_.start(keep_alive_, mq.keepalive_multiplier, Clock::now());
     if (version_ == Version::kV5) {
         receive_maximum_ = c.props.receive_maximum.value_or(65535);
@@ -327,6 +334,7 @@ void Client::send_connack(bool session_present, const std::string* assigned_id) 
     if (version_ == Version::kV5) {
         const auto& mq = worker_.broker.config().mqtt;
         if (assigned_id) ack.props.assigned_client_identifier = *assigned_id;
+        if (server_keep_alive_) ack.props.server_keep_alive = keep_alive_;
         ack.props.topic_alias_maximum = mq.max_topic_alias;
         ack.props.receive_maximum =
             static_cast<std::uint16_t>(std::clamp<std::uint32_t>(mq.max_inflight_window, 1, 65535));

@@ -96,6 +96,7 @@ private:
     std::uint16_t receive_maximum_ = 65535;        // the client's, for our PUBLISHes
     std::uint32_t max_packet_size_ = 0;            // the client's; 0: no limit
     bool request_problem_information_ = true;
+    bool server_keep_alive_ = false;               // CONNACK carries Server Keep Alive
     bool will_cleared_ = false;                    // normal DISCONNECT: no will
     ReasonCode close_reason_ = ReasonCode::kSuccess;  // for $SYS/brokers/disconnected
 };

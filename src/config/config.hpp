@@ -40,6 +40,7 @@ struct Config {
         std::uint32_t max_mqueue_len = 2048;               // queued messages per session
         std::chrono::milliseconds retry_interval{10'000};  // QoS 1/2 re-send interval
         double keepalive_multiplier = 1.25;
+        std::uint16_t max_keepalive = 0;  // seconds; 0: no limit (Server Keep Alive, 5.0)
         std::uint32_t max_inflight_window = 2048;
         std::uint16_t max_topic_alias = 1024;
         std::chrono::milliseconds max_awaiting_rel{10'000};

@@ -181,3 +181,31 @@ TEST(Will, NotPublishedAfterDisconnect_MQTT_3_1_2_10) {
     w->drop();
     EXPECT_EQ(sub->recv_hex(), "");
 }
+
+TEST(KeepAlive, ServerKeepAliveCapsA5ClientsKeepAlive_MQTT_3_2_2_21) {
+    config::Config cfg;
+    cfg.mqtt.max_keepalive = 30;
+    Harness h(cfg);
+    auto c = h.connect();
+    // 5.0 CONNECT "c1", keep alive 0 (never): the server names its own.
+    c->send_hex("10 0f 00 04 4d 51 54 54 05 02 00 00 00 00 02 63 31");
+    auto p = decode_one(c->recv(), mqtt::Version::kV5);
+    auto& ack = std::get<mqtt::Connack>(p);
+    ASSERT_TRUE(ack.props.server_keep_alive.has_value());
+    EXPECT_EQ(*ack.props.server_keep_alive, 30);
+    // [MQTT-3.2.2-22] and it is enforced: silent for 30 x 1.25 s is too long.
+    h.tick(broker::Clock::now() + std::chrono::seconds(10));
+    EXPECT_FALSE(c->closed());
+    h.tick(broker::Clock::now() + std::chrono::seconds(40));
+    EXPECT_TRUE(c->closed());
+}
+
+TEST(KeepAlive, NoServerKeepAliveWithinTheLimit) {
+    config::Config cfg;
+    cfg.mqtt.max_keepalive = 30;
+    Harness h(cfg);
+    auto c = h.connect();
+    c->send_hex("10 0f 00 04 4d 51 54 54 05 02 00 0a 00 00 02 63 31");  // keep alive 10
+    auto p = decode_one(c->recv(), mqtt::Version::kV5);
+    EXPECT_FALSE(std::get<mqtt::Connack>(p).props.server_keep_alive.has_value());
+}
