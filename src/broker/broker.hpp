@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "broker/retained_store.hpp"
+#include "broker/snapshot.hpp"
 #include "broker/stats.hpp"
 #include "broker/subscription_trie.hpp"
 #include "broker/worker.hpp"
@@ -47,6 +48,10 @@ public:
 
     // Counters summed over the workers (monotonic, read without stopping anyone).
     Stats counters() const;
+
+    // Gathers a snapshot from every worker, each on its own thread, and calls `done` with it
+    // on one of the worker threads. Safe to call from any thread.
+    void snapshot(std::function<void(BrokerSnapshot)> done);
 
     // Publishes a broker-generated message ($SYS events); not counted as message_in.
     void publish_sys(std::uint32_t worker, std::string topic, std::string payload);

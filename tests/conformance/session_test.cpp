@@ -2,6 +2,8 @@
 // sessions, session expiry and message expiry. Time is driven by Harness::tick.
 #include <gtest/gtest.h>
 
+#include <optional>
+
 
 #include "harness.hpp"
 
@@ -150,4 +152,37 @@ TEST(Counters, InOutAndDropAreCounted) {
     EXPECT_EQ(c.message_in, 2u);
     EXPECT_EQ(c.message_out, 1u);
     EXPECT_EQ(c.message_drop, 1u);
+}
+
+TEST(Snapshot, ListsSessionsSubscriptionsAndTheTopicTree) {
+    Harness h;
+    auto a = h.connect();
+    a->send_hex("10 0e 00 04 4d 51 54 54 04 00 00 3c 00 02 62 31");  // "b1", persistent
+    a->recv();
+    a->send_hex("82 08 00 01 00 03 61 2f 62 01");  // "a/b" QoS 1
+    a->recv();
+    a->send_hex("e0 00");  // offline now, session kept
+    a.reset();
+    auto c = h.connect();
+    c->send_hex("10 0e 00 04 4d 51 54 54 04 02 00 1e 00 02 61 31");  // "a1", keep alive 30
+    c->recv();
+    std::optional<broker::BrokerSnapshot> got;
+    h.broker().snapshot([&](broker::BrokerSnapshot s) { got = std::move(s); });
+    h.loop().run();
+    ASSERT_TRUE(got.has_value());
+    ASSERT_EQ(got->clients.size(), 2u);
+    EXPECT_EQ(got->clients[0].client_id, "a1");  // sorted by client id
+    EXPECT_TRUE(got->clients[0].connected);
+    EXPECT_EQ(got->clients[0].keepalive, 30);
+    EXPECT_EQ(got->clients[1].client_id, "b1");
+    EXPECT_FALSE(got->clients[1].connected);
+    ASSERT_EQ(got->clients[1].subscriptions.size(), 1u);
+    EXPECT_EQ(got->clients[1].subscriptions[0].topic, "a/b");
+    EXPECT_EQ(got->clients[1].subscriptions[0].qos, 1);
+    EXPECT_EQ(got->stats.subscribing_clients, 0u);  // b1 is offline, a1 has none
+    ASSERT_EQ(got->topic_tree.size(), 3u);  // root, "a", "b"
+    EXPECT_EQ(got->topic_tree[0][0].topic, "");
+    EXPECT_EQ(got->topic_tree[2][0].topic, "b");
+    ASSERT_EQ(got->topic_tree[2][0].client_ids.size(), 1u);
+    EXPECT_EQ(got->topic_tree[2][0].client_ids[0], "b1");
 }
