@@ -1,0 +1,133 @@
+#include "app/process.hpp"
+
+#include <cerrno>
+#include <csignal>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace nmq::app {
+
+namespace fs = std::filesystem;
+
+namespace {
+bool writable_dir(const fs::path& dir) {
+    std::error_code ec;
+    fs::create_directories(dir, ec);
+    return !ec && ::access(dir.c_str(), W_OK) == 0;
+}
+}  // namespace
+
+std::string pid_file_path(const std::string& explicit_path) {
+    if (!explicit_path.empty()) return explicit_path;
+    if (const char* env = std::getenv("NANOMQ_PID_FILE"); env && *env) return env;
+    if (writable_dir("/run/nanomq")) return "/run/nanomq/nanomq.pid";
+    if (const char* xdg = std::getenv("XDG_RUNTIME_DIR"); xdg && *xdg) {
+        fs::path dir = fs::path(xdg) / "nanomq";
+        if (writable_dir(dir)) return (dir / "nanomq.pid").string();
+    }
+    fs::path dir = fs::path("/tmp") / ("nanomq-" + std::to_string(::getuid()));
+    writable_dir(dir);
+    return (dir / "nanomq.pid").string();
+}
+
+bool write_pid_file(const std::string& path, std::string& error) {
+    std::error_code ec;
+    auto parent = fs::path(path).parent_path();
+    if (!parent.empty()) fs::create_directories(parent, ec);
+    // Written to a temporary name and renamed, so a reader never sees half a number.
+    std::string tmp = path + ".tmp";
+    {
+        std::ofstream out(tmp, std::ios::trunc);
+        if (!out) {
+            error = "cannot write the PID file " + path + ": " + std::strerror(errno);
+            return false;
+        }
+        out << ::getpid() << '\n';
+    }
+    fs::rename(tmp, path, ec);
+    if (ec) {
+        error = "cannot write the PID file " + path + ": " + ec.message();
+        return false;
+    }
+    return true;
+}
+
+void remove_pid_file(const std::string& path) {
+    // Only our own: a newer broker may have taken the file over.
+    std::ifstream in(path);
+    long pid = 0;
+    if (in >> pid && pid == ::getpid()) {
+        std::error_code ec;
+        fs::remove(path, ec);
+    }
+}
+
+std::optional<pid_t> running_pid(const std::string& path) {
+    std::ifstream in(path);
+    long pid = 0;
+    if (!(in >> pid) || pid <= 0) return std::nullopt;
+    if (::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH) return std::nullopt;
+    return static_cast<pid_t>(pid);
+}
+
+int stop_running(const std::string& path, int seconds, std::string& message) {
+    auto pid = running_pid(path);
+    if (!pid) {
+        message = "no running broker (PID file " + path + ")";
+        return 1;
+    }
+    if (::kill(*pid, SIGTERM) != 0) {
+        message = "cannot signal PID " + std::to_string(*pid) + ": " + std::strerror(errno);
+        return 2;
+    }
+    for (int i = 0; i < seconds * 20; ++i) {
+        if (::kill(*pid, 0) != 0 && errno == ESRCH) {
+            message = "stopped PID " + std::to_string(*pid);
+            return 0;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    message = "PID " + std::to_string(*pid) + " did not stop within " + std::to_string(seconds) + "s";
+    return 2;
+}
+
+bool daemonize(std::string& error) {
+    pid_t pid = ::fork();
+    if (pid < 0) {
+        error = std::string("fork: ") + std::strerror(errno);
+        return false;
+    }
+    if (pid > 0) std::_Exit(0);  // the original process: done
+    if (::setsid() < 0) {
+        error = std::string("setsid: ") + std::strerror(errno);
+        return false;
+    }
+    pid = ::fork();  // no longer a session leader: can never regain a terminal
+    if (pid < 0) {
+        error = std::string("fork: ") + std::strerror(errno);
+        return false;
+    }
+    if (pid > 0) std::_Exit(0);
+    ::umask(022);
+    if (::chdir("/") != 0) {
+        error = std::string("chdir: ") + std::strerror(errno);
+        return false;
+    }
+    int fd = ::open("/dev/null", O_RDWR);
+    if (fd >= 0) {
+        ::dup2(fd, 0);
+        ::dup2(fd, 1);
+        ::dup2(fd, 2);
+        if (fd > 2) ::close(fd);
+    }
+    return true;
+}
+
+}  // namespace nmq::app

@@ -1,0 +1,30 @@
+#pragma once
+// Running as a service: the PID file, daemonising, and signalling a running broker
+// (`nanomq stop`, `nanomq restart`).
+#include <optional>
+#include <string>
+
+#include <sys/types.h>
+
+namespace nmq::app {
+
+// The PID file to use: `explicit_path` when given, else $NANOMQ_PID_FILE, else
+// /run/nanomq/nanomq.pid when that folder can be made and written, else
+// $XDG_RUNTIME_DIR/nanomq/nanomq.pid or /tmp/nanomq-<uid>/nanomq.pid.
+std::string pid_file_path(const std::string& explicit_path);
+
+// Writes this process's PID (creating the folder); false with `error` set on failure.
+bool write_pid_file(const std::string& path, std::string& error);
+void remove_pid_file(const std::string& path);
+// The PID recorded in `path` when that process is alive.
+std::optional<pid_t> running_pid(const std::string& path);
+
+// Sends SIGTERM to the broker named by `path` and waits up to `seconds` for it to exit.
+// Returns 0 when it stopped, 1 when none was running, 2 when it did not stop in time.
+int stop_running(const std::string& path, int seconds, std::string& message);
+
+// Detaches from the terminal (double fork, new session, stdio to /dev/null, cwd "/").
+// Returns in the daemon; the original process exits. False on failure.
+bool daemonize(std::string& error);
+
+}  // namespace nmq::app
