@@ -174,12 +174,18 @@ Config load_old_conf_file(const std::string& path, std::vector<ConfigWarning>& w
     return load_hocon_text(hocon, path, warnings);
 }
 
+void apply_value(Config& config, std::string_view path, const std::string& value,
+                 const std::string& source, std::vector<ConfigWarning>& warnings) {
+    const KeySpec* spec = find_key(path);
+    std::string v = spec && spec->type == KeyType::kBool ? lower(value) : value;
+    // One HOCON document per value, so an error names where the value came from.
+    auto doc = std::string(path) + " = " + quote(v) + "\n";
+    apply_hocon(parse_hocon_text(doc, source), config, warnings);
+}
+
 void apply_environment(Config& config, const Getenv& getenv, std::vector<ConfigWarning>& warnings) {
     auto add = [&](const std::string& var, std::string_view path, const std::string& value) {
-        // One HOCON document per variable, so an error names the variable.
-        auto doc = std::string(path) + " = " + quote(value) + "\n";
-        auto root = parse_hocon_text(doc, "environment " + var);
-        apply_hocon(root, config, warnings);
+        apply_value(config, path, value, "environment " + var, warnings);
     };
     if (auto url = getenv("NANOMQ_BROKER_URL")) {
         auto bind = tcp_url_to_bind(*url);
@@ -193,8 +199,7 @@ void apply_environment(Config& config, const Getenv& getenv, std::vector<ConfigW
         if (spec.env.empty()) continue;
         auto value = getenv(spec.env);
         if (!value) continue;
-        std::string v = spec.type == KeyType::kBool ? lower(*value) : *value;
-        add(spec.env, spec.path, v);
+        add(spec.env, spec.path, *value);
     }
 }
 

@@ -27,6 +27,11 @@ std::string old_conf_to_hocon(std::string_view text, const std::string& file_nam
 // Reads a key=value file over the defaults. Throws ConfigError ("file:line:col: key: ...").
 Config load_old_conf_file(const std::string& path, std::vector<ConfigWarning>& warnings);
 
+// Applies one value to the key at `path` as if a HOCON file named `source` had said
+// `path = "value"` (validated by the key table). Throws ConfigError naming `source`.
+void apply_value(Config& config, std::string_view path, const std::string& value,
+                 const std::string& source, std::vector<ConfigWarning>& warnings);
+
 using Getenv = std::function<std::optional<std::string>(const std::string&)>;
 
 // Applies NANOMQ_* environment variables over `config` (the rows of the key table that name
