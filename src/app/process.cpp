@@ -17,6 +17,16 @@ namespace nmq::app {
 namespace fs = std::filesystem;
 
 namespace {
+// Gone, or a zombie waiting for its parent to reap it: either way it has stopped.
+bool exited(pid_t pid) {
+    if (::kill(pid, 0) != 0 && errno == ESRCH) return true;
+    std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+    std::string line;
+    if (!std::getline(stat, line)) return false;
+    auto paren = line.rfind(')');
+    return paren != std::string::npos && paren + 2 < line.size() && line[paren + 2] == 'Z';
+}
+
 bool writable_dir(const fs::path& dir) {
     std::error_code ec;
     fs::create_directories(dir, ec);
@@ -37,7 +47,8 @@ std::string pid_file_path(const std::string& explicit_path) {
     return (dir / "nanomq.pid").string();
 }
 
-bool write_pid_file(const std::string& path, std::string& error) {
+bool write_pid_file(const std::string& path, std::string& error,
+                    const std::vector<std::string>& extra) {
     std::error_code ec;
     auto parent = fs::path(path).parent_path();
     if (!parent.empty()) fs::create_directories(parent, ec);
@@ -56,7 +67,19 @@ bool write_pid_file(const std::string& path, std::string& error) {
         error = "cannot write the PID file " + path + ": " + ec.message();
         return false;
     }
+    // The PID file holds the PID alone (`kill $(cat nanomq.pid)` must work); what `nanomq
+    // reload` needs to know goes beside it.
+    std::ofstream side(path + ".source", std::ios::trunc);
+    for (const auto& line : extra) side << line << '\n';
     return true;
+}
+
+std::vector<std::string> pid_file_extra(const std::string& path) {
+    std::ifstream in(path + ".source");
+    std::vector<std::string> lines;
+    std::string line;
+    while (std::getline(in, line)) lines.push_back(line);
+    return lines;
 }
 
 void remove_pid_file(const std::string& path) {
@@ -66,6 +89,7 @@ void remove_pid_file(const std::string& path) {
     if (in >> pid && pid == ::getpid()) {
         std::error_code ec;
         fs::remove(path, ec);
+        fs::remove(path + ".source", ec);
     }
 }
 
@@ -73,7 +97,7 @@ std::optional<pid_t> running_pid(const std::string& path) {
     std::ifstream in(path);
     long pid = 0;
     if (!(in >> pid) || pid <= 0) return std::nullopt;
-    if (::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH) return std::nullopt;
+    if (exited(static_cast<pid_t>(pid))) return std::nullopt;
     return static_cast<pid_t>(pid);
 }
 
@@ -88,7 +112,7 @@ int stop_running(const std::string& path, int seconds, std::string& message) {
         return 2;
     }
     for (int i = 0; i < seconds * 20; ++i) {
-        if (::kill(*pid, 0) != 0 && errno == ESRCH) {
+        if (exited(*pid)) {
             message = "stopped PID " + std::to_string(*pid);
             return 0;
         }

@@ -3,6 +3,7 @@
 // (`nanomq stop`, `nanomq restart`).
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <sys/types.h>
 
@@ -13,8 +14,12 @@ namespace nmq::app {
 // $XDG_RUNTIME_DIR/nanomq/nanomq.pid or /tmp/nanomq-<uid>/nanomq.pid.
 std::string pid_file_path(const std::string& explicit_path);
 
-// Writes this process's PID (creating the folder); false with `error` set on failure.
-bool write_pid_file(const std::string& path, std::string& error);
+// Writes this process's PID (creating the folder), and `extra` lines (the configuration it
+// runs with, for `nanomq reload`) to PATH.source beside it; false with `error` set on failure.
+bool write_pid_file(const std::string& path, std::string& error,
+                    const std::vector<std::string>& extra = {});
+// The lines of PATH.source.
+std::vector<std::string> pid_file_extra(const std::string& path);
 void remove_pid_file(const std::string& path);
 // The PID recorded in `path` when that process is alive.
 std::optional<pid_t> running_pid(const std::string& path);

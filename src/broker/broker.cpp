@@ -17,6 +17,13 @@ Broker::Broker(const config::Config& config, std::vector<Worker::Post> posts) : 
 
 Broker::~Broker() = default;
 
+void Broker::reconfigure(const config::Config& config) {
+    for (auto& w : workers_) {
+        Worker* wp = w.get();
+        wp->post([wp, config] { wp->set_config(config); });
+    }
+}
+
 std::uint32_t Broker::home_of(std::string_view client_id) const noexcept {
     // FNV-1a: stable across runs, so a session's home does not depend on the process.
     std::uint64_t h = 1469598103934665603ull;

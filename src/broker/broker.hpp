@@ -31,7 +31,11 @@ public:
     Broker(const config::Config& config, std::vector<Worker::Post> posts);
     ~Broker();
 
+    // The configuration the broker started with. Live values are per worker (Worker::config),
+    // replaced by reconfigure().
     const config::Config& config() const noexcept { return config_; }
+    // Hands a new configuration to every worker (each takes it on its own thread).
+    void reconfigure(const config::Config& config);
     std::uint32_t worker_count() const noexcept { return static_cast<std::uint32_t>(workers_.size()); }
     Worker& worker(std::uint32_t i) { return *workers_[i]; }
 

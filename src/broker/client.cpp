@@ -228,7 +228,7 @@ void Client::handle_connect(std::uint8_t flags, std::string_view body) {
                        "enhanced authentication is not supported");
         return;
     }
-    if (!worker_.broker.config().auth.allow_anonymous && !c.username) {
+    if (!worker_.config().auth.allow_anonymous && !c.username) {
         refuse_connect(version_ == Version::kV5 ? ReasonCode::kNotAuthorized
                                                 : ReasonCode::kNotAuthorized,
                        version_, "anonymous clients are not allowed");
@@ -260,7 +260,7 @@ void Client::handle_connect(std::uint8_t flags, std::string_view body) {
         return;
     }
 
-    const auto& mq = worker_.broker.config().mqtt;
+    const auto& mq = worker_.config().mqtt;
     keep_alive_ = c.keep_alive;
     // [MQTT-3.2.2-21] [MQTT-3.2.2-22] a 5.0 client uses the Server Keep Alive we send.
     server_keep_alive_ = false;
@@ -332,7 +332,7 @@ void Client::send_connack(bool session_present, const std::string* assigned_id) 
     mqtt::Connack ack;
     ack.session_present = session_present;  // [MQTT-3.2.2-2] [MQTT-3.2.2-3]
     if (version_ == Version::kV5) {
-        const auto& mq = worker_.broker.config().mqtt;
+        const auto& mq = worker_.config().mqtt;
         if (assigned_id) ack.props.assigned_client_identifier = *assigned_id;
         if (server_keep_alive_) ack.props.server_keep_alive = keep_alive_;
         ack.props.topic_alias_maximum = mq.max_topic_alias;
@@ -371,7 +371,7 @@ void Client::handle_publish(std::uint8_t flags, std::string_view body) {
     // [MQTT-3.3.4-8]-style inbound quota: QoS 2 flows waiting for PUBREL.
     if (p.qos == QoS::kExactlyOnce && !session_->inbound_qos2.count(p.packet_id) &&
         session_->inbound_qos2.size() >= std::clamp<std::uint32_t>(
-                                              worker_.broker.config().mqtt.max_inflight_window, 1,
+                                              worker_.config().mqtt.max_inflight_window, 1,
                                               65535)) {
         protocol_violation({ReasonCode::kReceiveMaximumExceeded, "receive maximum exceeded"});
         return;

@@ -14,7 +14,7 @@ Session::Session(Worker& w, SessionId i, std::string cid)
 Session::~Session() = default;
 
 bool Session::window_open() const noexcept {
-    std::size_t limit = worker.broker.config().mqtt.max_inflight_window;
+    std::size_t limit = worker.config().mqtt.max_inflight_window;
     if (client) limit = std::min<std::size_t>(limit, client->receive_maximum());
     return inflight() < std::max<std::size_t>(limit, 1);
 }
@@ -54,7 +54,7 @@ void Session::deliver(Outgoing&& out) {
 }
 
 void Session::queue_or_drop(Outgoing&& out) {
-    if (queued() >= worker.broker.config().mqtt.max_mqueue_len) {
+    if (queued() >= worker.config().mqtt.max_mqueue_len) {
         if (!out.msg->sys) worker.counters.add(worker.counters.message_drop);
         return;
     }

@@ -17,7 +17,7 @@ mqtt::QoS min_qos(mqtt::QoS a, mqtt::QoS b) { return a < b ? a : b; }
 }  // namespace
 
 Worker::Worker(Broker& b, std::uint32_t i, Post post)
-    : broker(b), index(i), post_(std::move(post)) {}
+    : broker(b), index(i), post_(std::move(post)), config_(b.config()) {}
 
 Worker::~Worker() = default;
 

@@ -17,6 +17,7 @@
 #include "broker/session.hpp"
 #include "broker/stats.hpp"
 #include "broker/subscription_trie.hpp"
+#include "config/config.hpp"
 #include "core/string_hash.hpp"
 
 namespace nmq::broker {
@@ -40,6 +41,11 @@ public:
     Broker& broker;
     const std::uint32_t index;
     WorkerCounters counters;
+
+    // The live configuration as this worker sees it: a copy of its own, replaced on reload by
+    // a post to this worker, so readers on the hot path take no lock.
+    const config::Config& config() const noexcept { return config_; }
+    void set_config(config::Config c) { config_ = std::move(c); }
 
     // Routes an application message that entered the broker on this worker: retained store,
     // subscription match, delivery to every matching session. Returns the number of sessions
@@ -100,6 +106,7 @@ private:
     void drain_inbox();
 
     Post post_;
+    config::Config config_;
     std::unordered_map<SessionId, std::unique_ptr<Session>> sessions_;
     // Keyed by a view of the session's own client_id (no second copy of the string).
     std::unordered_map<std::string_view, Session*, StringHash> by_client_id_;

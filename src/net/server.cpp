@@ -36,6 +36,7 @@ struct Server::Impl {
     std::unique_ptr<asio::signal_set> signals;
     std::atomic<std::uint32_t> next_worker{0};
     std::atomic<bool> stopping{false};
+    std::function<std::optional<config::Config>()> read_config;
     std::shared_ptr<spdlog::logger> log = log::get("net");
 
     explicit Impl(const config::Config& cfg) : config(cfg) {
@@ -151,13 +152,54 @@ struct Server::Impl {
         });
     }
 
-    void run() {
-        signals = std::make_unique<asio::signal_set>(workers[0]->io, SIGINT, SIGTERM);
+    void wait_signal() {
         signals->async_wait([this](const error_code& ec, int sig) {
             if (ec) return;
+            if (sig == SIGHUP) {
+                log->info("SIGHUP: reloading the configuration");
+                if (read_config) {
+                    if (auto fresh = read_config()) reload(*fresh);
+                } else {
+                    log->warn("SIGHUP: no configuration source to reload from");
+                }
+                wait_signal();
+                return;
+            }
             log->info("signal {} received", sig);
             stop();
         });
+    }
+
+    void reload(const config::Config& fresh) {
+        // What needs a restart is reported and left as it is.
+        if (fresh.system != config.system)
+            log->warn("reload: system settings changed; they take effect at the next restart");
+        if (fresh.listeners != config.listeners)
+            log->warn("reload: listeners changed; they take effect at the next restart");
+        if (fresh.http_server != config.http_server)
+            log->warn("reload: http_server changed; it takes effect at the next restart");
+        if (fresh.mqtt != config.mqtt) log->info("reload: mqtt settings applied");
+        if (fresh.auth != config.auth) log->info("reload: auth settings applied");
+        if (fresh.log.level != config.log.level) {
+            log::init_console(fresh.log.level);
+            log->info("reload: log level is now {}", fresh.log.level);
+        }
+        config::Config applied = config;  // keep what cannot change live
+        applied.mqtt = fresh.mqtt;
+        applied.auth = fresh.auth;
+        applied.log.level = fresh.log.level;
+        config = applied;
+        broker->reconfigure(applied);
+        for (auto& w : workers) {
+            WorkerContext* wp = w.get();
+            auto max_packet = applied.mqtt.max_packet_size;
+            asio::post(wp->io, [wp, max_packet] { wp->max_packet = max_packet; });
+        }
+    }
+
+    void run() {
+        signals = std::make_unique<asio::signal_set>(workers[0]->io, SIGINT, SIGTERM, SIGHUP);
+        wait_signal();
         for (auto& a : acceptors) accept(*a);
         std::vector<std::thread> threads;
         for (std::size_t i = 1; i < workers.size(); ++i) {
@@ -181,6 +223,12 @@ Server::~Server() = default;
 
 void Server::run() { impl_->run(); }
 void Server::stop() { impl_->stop(); }
+void Server::on_reload(std::function<std::optional<config::Config>()> read) {
+    impl_->read_config = std::move(read);
+}
+void Server::reload(const config::Config& config) {
+    asio::post(impl_->workers[0]->io, [this, config] { impl_->reload(config); });
+}
 broker::Broker& Server::broker() { return *impl_->broker; }
 
 std::vector<std::uint16_t> Server::tcp_ports() const {

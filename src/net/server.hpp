@@ -2,7 +2,9 @@
 // Server: the running broker: worker threads with one io_context each, the listeners, and the
 // Broker they feed. Asio stays behind this header.
 #include <cstdint>
+#include <functional>
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include "config/config.hpp"
@@ -26,6 +28,14 @@ public:
     // Stops gracefully: no new connections, clients disconnected (5.0: Server shutting down).
     // Safe to call from any thread and from a signal handler's completion.
     void stop();
+
+    // On SIGHUP, `read` is called (on a worker thread) for the new configuration: it re-reads
+    // and validates every source and returns nullopt, after logging why, when that fails; the
+    // broker then keeps running unchanged.
+    void on_reload(std::function<std::optional<config::Config>()> read);
+    // Applies the reloadable keys of `config` to the running broker without dropping
+    // connections, and logs what changed and what needs a restart.
+    void reload(const config::Config& config);
 
     // The ports the TCP listeners are bound to (useful when configured with port 0).
     std::vector<std::uint16_t> tcp_ports() const;
