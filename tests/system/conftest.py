@@ -107,6 +107,8 @@ log {{
         self.proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, cwd=self.workdir)
         log.close()
         wait_port(self.port, self.proc)
+        if TARGET != "mosquitto":
+            wait_port(self.http_port, self.proc)  # the HTTP API binds just after MQTT
 
     def stop(self, sig_timeout=5.0):
         if self.proc and self.proc.poll() is None:

@@ -1,0 +1,47 @@
+#pragma once
+// The API's route table: one row per request code, one handler function per request (DESIGN.md:
+// "The HTTP API is a route table with one handler per request").
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include <boost/json/object.hpp>
+#include <boost/json/value.hpp>
+
+#include "broker/snapshot.hpp"
+#include "config/config.hpp"
+
+namespace nmq::http {
+
+// What a handler sees: the request body and, for rows that ask for it, a broker snapshot taken
+// for this request.
+struct HandlerInput {
+    const boost::json::object& body;
+    const config::Config& config;
+    const broker::BrokerSnapshot* snapshot = nullptr;
+};
+
+// A handler's answer: code 0 with optional data, or an error (HTTP status, code, message).
+struct Outcome {
+    unsigned status = 200;
+    int code = 0;
+    std::string message;
+    std::optional<boost::json::value> data;
+};
+
+using Handler = Outcome (*)(const HandlerInput&);
+
+struct Route {
+    std::int64_t code;
+    bool needs_snapshot;  // the server gathers a BrokerSnapshot before calling the handler
+    Handler handler;
+    std::string_view description;
+};
+
+std::span<const Route> routes();
+// The row serving `code`, or nullptr (spec: 404 with code 108).
+const Route* find_route(std::int64_t code);
+
+}  // namespace nmq::http
