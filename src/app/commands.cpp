@@ -41,7 +41,8 @@ struct StartOptions {
 
 void add_start_options(CLI::App* cmd, StartOptions& o) {
     cmd->add_option("--conf", o.conf, "Configuration file in NanoMQ's HOCON format");
-    cmd->add_option("--old_conf", o.old_conf, "Configuration file in NanoMQ's older key=value format")
+    cmd->add_option("--old_conf", o.old_conf,
+                    "Configuration file in NanoMQ's older key=value format")
         ->excludes(cmd->get_option("--conf"));
     cmd->add_option("--pid_file", o.pid_file, "PID file (default /run/nanomq/nanomq.pid)");
     cmd->add_flag("-d,--daemon", o.daemon, "Run in the background");
@@ -74,8 +75,10 @@ config::Config assemble(const StartOptions& o, std::vector<config::ConfigWarning
     if (o.url) {
         auto bind = config::tcp_url_to_bind(*o.url);
         if (!bind)
-            throw config::ConfigError("command line --url: expected a TCP URL like "
-                                      "nmq-tcp://0.0.0.0:1883, got \"" + *o.url + "\"");
+            throw config::ConfigError(
+                "command line --url: expected a TCP URL like "
+                "nmq-tcp://0.0.0.0:1883, got \"" +
+                *o.url + "\"");
         config::apply_value(cfg, "listeners.tcp.bind", *bind, "command line --url", warnings);
     }
     set(o.tq_thread, "system.num_taskq_thread", "--tq_thread");
@@ -105,7 +108,8 @@ int start(StartOptions o) {
     }
     log::init_console(cfg.log.level);
     auto log = log::get("app");
-    for (const auto& w : warnings) log->warn("{}", w.message);
+    for (const auto& w : warnings)
+        log->warn("{}", w.message);
 
     std::string pid_path = pid_file_path(o.pid_file);
     try {
@@ -129,7 +133,8 @@ int start(StartOptions o) {
             try {
                 std::vector<config::ConfigWarning> w;
                 auto fresh = assemble(o, w);
-                for (const auto& x : w) log->warn("{}", x.message);
+                for (const auto& x : w)
+                    log->warn("{}", x.message);
                 return fresh;
             } catch (const std::exception& e) {
                 log->error("reload rejected, nothing changed: {}", e.what());

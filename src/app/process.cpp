@@ -70,7 +70,8 @@ bool write_pid_file(const std::string& path, std::string& error,
     // The PID file holds the PID alone (`kill $(cat nanomq.pid)` must work); what `nanomq
     // reload` needs to know goes beside it.
     std::ofstream side(path + ".source", std::ios::trunc);
-    for (const auto& line : extra) side << line << '\n';
+    for (const auto& line : extra)
+        side << line << '\n';
     return true;
 }
 
@@ -78,7 +79,8 @@ std::vector<std::string> pid_file_extra(const std::string& path) {
     std::ifstream in(path + ".source");
     std::vector<std::string> lines;
     std::string line;
-    while (std::getline(in, line)) lines.push_back(line);
+    while (std::getline(in, line))
+        lines.push_back(line);
     return lines;
 }
 
@@ -118,7 +120,8 @@ int stop_running(const std::string& path, int seconds, std::string& message) {
         }
         std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
-    message = "PID " + std::to_string(*pid) + " did not stop within " + std::to_string(seconds) + "s";
+    message =
+        "PID " + std::to_string(*pid) + " did not stop within " + std::to_string(seconds) + "s";
     return 2;
 }
 

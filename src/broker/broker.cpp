@@ -4,7 +4,6 @@
 #include <mutex>
 #include <unordered_map>
 
-
 namespace nmq::broker {
 
 Broker::Broker(const config::Config& config, std::vector<Worker::Post> posts) : config_(config) {
@@ -110,14 +109,15 @@ void Broker::snapshot(std::function<void(BrokerSnapshot)> done) {
             snap.stats.connections += connections;
             snap.stats.subscribing_clients += subscribing;
             snap.stats.sessions += part.size();
-            for (auto& c : part) snap.clients.push_back(std::move(c));
-            for (auto& [id, name] : names) g->names.emplace(id, std::move(name));
+            for (auto& c : part)
+                snap.clients.push_back(std::move(c));
+            for (auto& [id, name] : names)
+                g->names.emplace(id, std::move(name));
             if (i == 0) g->tree = std::move(tree);
             if (--g->remaining > 0) return;
-            std::sort(snap.clients.begin(), snap.clients.end(),
-                      [](const ClientInfo& a, const ClientInfo& b) {
-                          return a.client_id < b.client_id;
-                      });
+            std::sort(
+                snap.clients.begin(), snap.clients.end(),
+                [](const ClientInfo& a, const ClientInfo& b) { return a.client_id < b.client_id; });
             for (auto& level : g->tree) {
                 std::vector<TopicNodeInfo> out;
                 for (auto& n : level) {

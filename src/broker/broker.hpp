@@ -26,7 +26,7 @@
 namespace nmq::broker {
 
 class Broker {
-public:
+  public:
     // One Post per worker: runs a function on that worker's thread.
     Broker(const config::Config& config, std::vector<Worker::Post> posts);
     ~Broker();
@@ -36,7 +36,9 @@ public:
     const config::Config& config() const noexcept { return config_; }
     // Hands a new configuration to every worker (each takes it on its own thread).
     void reconfigure(const config::Config& config);
-    std::uint32_t worker_count() const noexcept { return static_cast<std::uint32_t>(workers_.size()); }
+    std::uint32_t worker_count() const noexcept {
+        return static_cast<std::uint32_t>(workers_.size());
+    }
     Worker& worker(std::uint32_t i) { return *workers_[i]; }
 
     // The worker that owns the session of `client_id`.
@@ -60,7 +62,7 @@ public:
     // Publishes a broker-generated message ($SYS events); not counted as message_in.
     void publish_sys(std::uint32_t worker, std::string topic, std::string payload);
 
-private:
+  private:
     config::Config config_;
     std::vector<std::unique_ptr<Worker>> workers_;
     std::atomic<SessionId> next_session_id_{0};

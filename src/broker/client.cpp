@@ -30,8 +30,8 @@ std::string assign_client_id(const Broker& broker, std::uint32_t worker) {
     static thread_local std::mt19937_64 rng{std::random_device{}()};
     for (;;) {
         char buf[32];
-        auto n = std::snprintf(buf, sizeof buf, "nmq-%016llx",
-                               static_cast<unsigned long long>(rng()));
+        auto n =
+            std::snprintf(buf, sizeof buf, "nmq-%016llx", static_cast<unsigned long long>(rng()));
         std::string id(buf, static_cast<std::size_t>(n));
         if (broker.home_of(id) == worker) return id;
     }
@@ -70,13 +70,21 @@ void Client::on_packet(const mqtt::FixedHeader& h, std::string_view body) {
         return;
     }
     switch (h.type()) {
-        case PacketType::kPublish: handle_publish(h.flags(), body); break;
+        case PacketType::kPublish:
+            handle_publish(h.flags(), body);
+            break;
         case PacketType::kPuback:
         case PacketType::kPubrec:
         case PacketType::kPubrel:
-        case PacketType::kPubcomp: handle_pub_response(h, body); break;
-        case PacketType::kSubscribe: handle_subscribe(h.flags(), body); break;
-        case PacketType::kUnsubscribe: handle_unsubscribe(h.flags(), body); break;
+        case PacketType::kPubcomp:
+            handle_pub_response(h, body);
+            break;
+        case PacketType::kSubscribe:
+            handle_subscribe(h.flags(), body);
+            break;
+        case PacketType::kUnsubscribe:
+            handle_unsubscribe(h.flags(), body);
+            break;
         case PacketType::kPingreq:
             if (h.flags() != 0 || !body.empty()) {
                 protocol_violation({ReasonCode::kMalformedPacket, "malformed PINGREQ"});
@@ -84,17 +92,21 @@ void Client::on_packet(const mqtt::FixedHeader& h, std::string_view body) {
             }
             send(mqtt::Pingresp{});
             break;
-        case PacketType::kDisconnect: handle_disconnect(h.flags(), body); break;
+        case PacketType::kDisconnect:
+            handle_disconnect(h.flags(), body);
+            break;
         case PacketType::kConnect:
             // [MQTT-3.1.0-2] a second CONNECT is a protocol violation.
             protocol_violation({ReasonCode::kProtocolError, "second CONNECT"});
             break;
         case PacketType::kAuth:
-            protocol_violation({ReasonCode::kProtocolError, "AUTH without an authentication method"});
+            protocol_violation(
+                {ReasonCode::kProtocolError, "AUTH without an authentication method"});
             break;
         default:
             // CONNACK, SUBACK, UNSUBACK, PINGRESP are never sent to a server.
-            protocol_violation({ReasonCode::kProtocolError, "packet type not allowed from a client"});
+            protocol_violation(
+                {ReasonCode::kProtocolError, "packet type not allowed from a client"});
             break;
     }
 }
@@ -106,8 +118,8 @@ void Client::on_frame_error(ReasonCode reason) {
         transport_.close();
         return;
     }
-    protocol_violation({reason, reason == ReasonCode::kPacketTooLarge ? "packet too large"
-                                                                      : "malformed packet"});
+    protocol_violation(
+        {reason, reason == ReasonCode::kPacketTooLarge ? "packet too large" : "malformed packet"});
 }
 
 void Client::protocol_violation(const Error& e) {
@@ -229,9 +241,9 @@ void Client::handle_connect(std::uint8_t flags, std::string_view body) {
         return;
     }
     if (!worker_.config().auth.allow_anonymous && !c.username) {
-        refuse_connect(version_ == Version::kV5 ? ReasonCode::kNotAuthorized
-                                                : ReasonCode::kNotAuthorized,
-                       version_, "anonymous clients are not allowed");
+        refuse_connect(
+            version_ == Version::kV5 ? ReasonCode::kNotAuthorized : ReasonCode::kNotAuthorized,
+            version_, "anonymous clients are not allowed");
         return;
     }
 
@@ -320,9 +332,8 @@ void Client::handle_connect(std::uint8_t flags, std::string_view body) {
     state_ = State::kConnected;
 
     send_connack(present, assigned.empty() ? nullptr : &assigned);
-    logger()->debug("{}: connected from {} (v{}, keepalive {}s, session present {})",
-                    s->client_id, transport_.remote_address(), static_cast<int>(version_),
-                    keep_alive_, present);
+    logger()->debug("{}: connected from {} (v{}, keepalive {}s, session present {})", s->client_id,
+                    transport_.remote_address(), static_cast<int>(version_), keep_alive_, present);
     sys_connected(worker_, *s, transport_.remote_address());
     if (present) s->resend_inflight();
     s->pump();
@@ -338,7 +349,8 @@ void Client::send_connack(bool session_present, const std::string* assigned_id) 
         ack.props.topic_alias_maximum = mq.max_topic_alias;
         ack.props.receive_maximum =
             static_cast<std::uint16_t>(std::clamp<std::uint32_t>(mq.max_inflight_window, 1, 65535));
-        if (mq.max_packet_size < mqtt::kMaxPacketSize) ack.props.maximum_packet_size = mq.max_packet_size;
+        if (mq.max_packet_size < mqtt::kMaxPacketSize)
+            ack.props.maximum_packet_size = mq.max_packet_size;
         ack.props.retain_available = 1;
         ack.props.wildcard_subscription_available = 1;
         ack.props.subscription_identifier_available = 1;
@@ -370,9 +382,8 @@ void Client::handle_publish(std::uint8_t flags, std::string_view body) {
     }
     // [MQTT-3.3.4-8]-style inbound quota: QoS 2 flows waiting for PUBREL.
     if (p.qos == QoS::kExactlyOnce && !session_->inbound_qos2.count(p.packet_id) &&
-        session_->inbound_qos2.size() >= std::clamp<std::uint32_t>(
-                                              worker_.config().mqtt.max_inflight_window, 1,
-                                              65535)) {
+        session_->inbound_qos2.size() >=
+            std::clamp<std::uint32_t>(worker_.config().mqtt.max_inflight_window, 1, 65535)) {
         protocol_violation({ReasonCode::kReceiveMaximumExceeded, "receive maximum exceeded"});
         return;
     }
@@ -395,7 +406,8 @@ void Client::handle_publish(std::uint8_t flags, std::string_view body) {
         matched = worker_.publish(std::move(msg));
     }
     if (p.qos == QoS::kAtLeastOnce) {
-        mqtt::PubResponse ack{PacketType::kPuback, p.packet_id,
+        mqtt::PubResponse ack{PacketType::kPuback,
+                              p.packet_id,
                               matched ? ReasonCode::kSuccess : ReasonCode::kNoMatchingSubscribers,
                               {}};
         send(ack);
@@ -403,10 +415,11 @@ void Client::handle_publish(std::uint8_t flags, std::string_view body) {
         // [MQTT-4.3.3-?] method B: the message is routed once, on the first PUBLISH; the packet
         // id is remembered until PUBREL so a re-sent PUBLISH is not routed again.
         if (!duplicate) session_->inbound_qos2.insert(p.packet_id);
-        mqtt::PubResponse rec{PacketType::kPubrec, p.packet_id,
-                              (matched || duplicate) ? ReasonCode::kSuccess
-                                                     : ReasonCode::kNoMatchingSubscribers,
-                              {}};
+        mqtt::PubResponse rec{
+            PacketType::kPubrec,
+            p.packet_id,
+            (matched || duplicate) ? ReasonCode::kSuccess : ReasonCode::kNoMatchingSubscribers,
+            {}};
         send(rec);
     }
 }
@@ -419,21 +432,27 @@ void Client::handle_pub_response(const mqtt::FixedHeader& h, std::string_view bo
     }
     const auto& p = r.value();
     switch (p.type) {
-        case PacketType::kPuback: session_->on_puback(p.packet_id); break;
+        case PacketType::kPuback:
+            session_->on_puback(p.packet_id);
+            break;
         case PacketType::kPubrec:
             if (!session_->on_pubrec(p.packet_id, is_failure(p.reason)))
                 send_pubrel(p.packet_id, ReasonCode::kPacketIdentifierNotFound);
             break;
-        case PacketType::kPubcomp: session_->on_pubcomp(p.packet_id); break;
+        case PacketType::kPubcomp:
+            session_->on_pubcomp(p.packet_id);
+            break;
         case PacketType::kPubrel: {
             bool known = session_->inbound_qos2.erase(p.packet_id) > 0;
-            send(mqtt::PubResponse{PacketType::kPubcomp, p.packet_id,
-                                   known ? ReasonCode::kSuccess
-                                         : ReasonCode::kPacketIdentifierNotFound,
-                                   {}});
+            send(mqtt::PubResponse{
+                PacketType::kPubcomp,
+                p.packet_id,
+                known ? ReasonCode::kSuccess : ReasonCode::kPacketIdentifierNotFound,
+                {}});
             break;
         }
-        default: break;
+        default:
+            break;
     }
 }
 
@@ -491,11 +510,11 @@ void Client::send_when_settled(Ack ack, std::vector<RetainedRequest> retained) {
     worker_.after_subscriptions_settle(
         [worker, sid, generation, ack = std::move(ack), retained = std::move(retained)] {
             Session* s = worker->find_session_by_id(sid);
-            if (!s || !s->client || s->generation != generation || !s->client->connected())
-                return;
+            if (!s || !s->client || s->generation != generation || !s->client->connected()) return;
             Client& c = *s->client;
             c.send(ack);
-            for (auto& r : retained) c.send_retained(r.filter, r.options, r.subscription_id);
+            for (auto& r : retained)
+                c.send_retained(r.filter, r.options, r.subscription_id);
         });
 }
 

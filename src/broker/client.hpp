@@ -21,7 +21,7 @@ namespace nmq::broker {
 class Worker;
 
 class Client {
-public:
+  public:
     Client(Worker& worker, Transport& transport);
     ~Client();
     Client(const Client&) = delete;
@@ -37,7 +37,9 @@ public:
     // Periodic check from the worker: keep-alive and the CONNECT timeout.
     void tick(Clock::time_point now);
 
-    bool stopped() const noexcept { return state_ == State::kClosing || state_ == State::kMigrating; }
+    bool stopped() const noexcept {
+        return state_ == State::kClosing || state_ == State::kMigrating;
+    }
     bool connected() const noexcept { return state_ == State::kConnected; }
     Transport& transport() noexcept { return transport_; }
     Session* session() noexcept { return session_; }
@@ -56,7 +58,7 @@ public:
     // Session taken over by another connection [MQTT-3.1.4-3].
     void taken_over(bool session_continues);
 
-private:
+  private:
     enum class State : std::uint8_t { kAwaitConnect, kConnected, kClosing, kMigrating };
 
     void handle_connect(std::uint8_t flags, std::string_view body);
@@ -93,11 +95,11 @@ private:
     session::KeepAlive keep_alive_timer_;
     session::InboundAliases in_aliases_;
     session::OutboundAliases out_aliases_;
-    std::uint16_t receive_maximum_ = 65535;        // the client's, for our PUBLISHes
-    std::uint32_t max_packet_size_ = 0;            // the client's; 0: no limit
+    std::uint16_t receive_maximum_ = 65535;  // the client's, for our PUBLISHes
+    std::uint32_t max_packet_size_ = 0;      // the client's; 0: no limit
     bool request_problem_information_ = true;
-    bool server_keep_alive_ = false;               // CONNACK carries Server Keep Alive
-    bool will_cleared_ = false;                    // normal DISCONNECT: no will
+    bool server_keep_alive_ = false;                  // CONNACK carries Server Keep Alive
+    bool will_cleared_ = false;                       // normal DISCONNECT: no will
     ReasonCode close_reason_ = ReasonCode::kSuccess;  // for $SYS/brokers/disconnected
 };
 

@@ -22,8 +22,8 @@ struct Message {
     // 5.0 properties that travel with the message (no Topic Alias, no Subscription
     // Identifier); null when there are none, which is the common case.
     std::unique_ptr<const mqtt::Properties> props;
-    Clock::time_point received{};   // for Message Expiry Interval
-    SessionId publisher = 0;        // 0: the broker itself (wills keep their session's id)
+    Clock::time_point received{};  // for Message Expiry Interval
+    SessionId publisher = 0;       // 0: the broker itself (wills keep their session's id)
     bool from_bridge = false;
     bool sys = false;  // broker-generated ($SYS): counted nowhere (API req 2)
 

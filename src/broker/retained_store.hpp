@@ -13,7 +13,7 @@
 namespace nmq::broker {
 
 class RetainedStore {
-public:
+  public:
     RetainedStore();
     ~RetainedStore();
     RetainedStore(const RetainedStore&) = delete;
@@ -29,7 +29,7 @@ public:
 
     std::size_t size() const noexcept { return size_; }
 
-private:
+  private:
     struct Node;
     Node* root_;
     std::size_t size_ = 0;

@@ -75,8 +75,8 @@ bool Session::send_new(Outgoing& out) {
     }
     ++delivered;
     if (!out.msg->sys) worker.counters.add(worker.counters.message_out);
-    auto state = out.qos == mqtt::QoS::kAtLeastOnce ? FlowState::kAwaitPuback
-                                                    : FlowState::kAwaitPubrec;
+    auto state =
+        out.qos == mqtt::QoS::kAtLeastOnce ? FlowState::kAwaitPuback : FlowState::kAwaitPubrec;
     f.inflight.emplace(pid, Inflight{std::move(out), state, f.next_seq++});
     return true;
 }
@@ -107,7 +107,8 @@ void Session::resend_inflight() {
     std::vector<std::pair<std::uint64_t, std::uint16_t>> order;
     if (!flows_) return;
     order.reserve(flows_->inflight.size());
-    for (auto& [pid, f] : flows_->inflight) order.emplace_back(f.seq, pid);
+    for (auto& [pid, f] : flows_->inflight)
+        order.emplace_back(f.seq, pid);
     std::sort(order.begin(), order.end());
     for (auto& [seq, pid] : order) {
         auto& f = flows_->inflight.at(pid);

@@ -37,7 +37,7 @@ struct Outgoing {
 };
 
 class Session {
-public:
+  public:
     Session(Worker& worker, SessionId id, std::string client_id);
     ~Session();
 
@@ -49,7 +49,7 @@ public:
     mqtt::Version version = mqtt::Version::kV311;
     std::uint32_t expiry_interval = 0;  // seconds; 0xFFFFFFFF never expires
     std::uint16_t keep_alive = 0;
-    Client* client = nullptr;  // the connected client, or null while offline
+    Client* client = nullptr;      // the connected client, or null while offline
     std::uint64_t generation = 0;  // counts connections, to recognise the current one later
 
     std::map<std::string, SubscriptionEntry, std::less<>> subscriptions;  // filter -> options
@@ -84,7 +84,7 @@ public:
     // Drops every queued and in-flight message (session discarded).
     void clear_messages();
 
-private:
+  private:
     enum class FlowState : std::uint8_t { kAwaitPuback, kAwaitPubrec, kAwaitPubcomp };
     struct Inflight {
         Outgoing out;

@@ -18,9 +18,9 @@ struct SubscriptionInfo {
 struct ClientInfo {
     std::string client_id;
     std::string username;
-    std::uint16_t keepalive = 0;  // as negotiated
-    std::uint8_t protocol = 4;    // 3, 4 or 5
-    bool connected = false;       // false: a persistent session whose client is away
+    std::uint16_t keepalive = 0;        // as negotiated
+    std::uint8_t protocol = 4;          // 3, 4 or 5
+    bool connected = false;             // false: a persistent session whose client is away
     std::uint64_t message_receive = 0;  // messages delivered to this client
     std::vector<SubscriptionInfo> subscriptions;  // sorted by filter
 };

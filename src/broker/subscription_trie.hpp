@@ -29,7 +29,7 @@ struct Subscriber {
 };
 
 class SubscriptionTrie {
-public:
+  public:
     SubscriptionTrie();
     ~SubscriptionTrie();
     SubscriptionTrie(const SubscriptionTrie&) = delete;
@@ -63,7 +63,7 @@ public:
     };
     void walk(const std::function<void(const NodeView&)>& visit) const;
 
-private:
+  private:
     struct Node;
     Node* root_;
     std::size_t size_ = 0;

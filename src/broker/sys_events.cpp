@@ -2,9 +2,9 @@
 
 #include <chrono>
 
+#include <fmt/format.h>
 #include <boost/json/serialize.hpp>
 #include <boost/json/string.hpp>
-#include <fmt/format.h>
 
 #include "broker/broker.hpp"
 #include "broker/session.hpp"
@@ -14,13 +14,14 @@ namespace nmq::broker {
 
 namespace {
 
-std::string quoted(const std::string& s) { return boost::json::serialize(boost::json::string(s)); }
+std::string quoted(const std::string& s) {
+    return boost::json::serialize(boost::json::string(s));
+}
 
 unsigned long long now_ms() {
-    return static_cast<unsigned long long>(
-        std::chrono::duration_cast<std::chrono::milliseconds>(
-            std::chrono::system_clock::now().time_since_epoch())
-            .count());
+    return static_cast<unsigned long long>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                               std::chrono::system_clock::now().time_since_epoch())
+                                               .count());
 }
 
 // "127.0.0.1:5555" -> "127.0.0.1"; "[::1]:5555" -> "::1".
@@ -45,10 +46,10 @@ void sys_connected(Worker& worker, const Session& s, const std::string& address)
 }
 
 void sys_disconnected(Worker& worker, const Session& s, ReasonCode reason) {
-    auto payload = fmt::format(
-        R"({{"username":{},"ts":{},"reason_code":"{:x}","client_id":{},"IPv4":{}}})",
-        quoted(s.username), now_ms(), static_cast<unsigned>(reason), quoted(s.client_id),
-        quoted(host_of(s.address)));
+    auto payload =
+        fmt::format(R"({{"username":{},"ts":{},"reason_code":"{:x}","client_id":{},"IPv4":{}}})",
+                    quoted(s.username), now_ms(), static_cast<unsigned>(reason),
+                    quoted(s.client_id), quoted(host_of(s.address)));
     worker.broker.publish_sys(worker.index, "$SYS/brokers/disconnected", std::move(payload));
 }
 

@@ -9,7 +9,7 @@
 namespace nmq::broker {
 
 class Transport {
-public:
+  public:
     virtual ~Transport() = default;
     // Bytes waiting to be written; encoders append whole packets to it.
     virtual std::string& output() = 0;

@@ -13,7 +13,9 @@ namespace nmq::broker {
 namespace {
 constexpr std::uint32_t kNeverExpires = 0xFFFFFFFF;
 
-mqtt::QoS min_qos(mqtt::QoS a, mqtt::QoS b) { return a < b ? a : b; }
+mqtt::QoS min_qos(mqtt::QoS a, mqtt::QoS b) {
+    return a < b ? a : b;
+}
 }  // namespace
 
 Worker::Worker(Broker& b, std::uint32_t i, Post post)
@@ -116,7 +118,8 @@ void Worker::drain_inbox() {
         std::lock_guard lock(inbox_mutex_);
         inbox_work_.swap(inbox_);
     }
-    for (auto& d : inbox_work_) deliver_local(d);
+    for (auto& d : inbox_work_)
+        deliver_local(d);
     inbox_work_.clear();
 }
 
@@ -225,7 +228,8 @@ void Worker::after_subscriptions_settle(std::function<void()> done) {
 
 void Worker::shutdown_clients() {
     std::vector<Client*> clients(clients_.begin(), clients_.end());
-    for (Client* c : clients) c->disconnect(ReasonCode::kServerShuttingDown, "server shutting down");
+    for (Client* c : clients)
+        c->disconnect(ReasonCode::kServerShuttingDown, "server shutting down");
 }
 
 void Worker::tick(Clock::time_point now) {

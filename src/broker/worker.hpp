@@ -32,7 +32,7 @@ struct Delivery {
 };
 
 class Worker {
-public:
+  public:
     using Post = std::function<void(std::function<void()>)>;
 
     Worker(Broker& broker, std::uint32_t index, Post post);
@@ -94,11 +94,12 @@ public:
     // Snapshot helpers for the API (run on this worker's thread).
     template <class F>
     void for_each_session(F&& f) const {
-        for (auto& [id, s] : sessions_) f(*s);
+        for (auto& [id, s] : sessions_)
+            f(*s);
     }
     std::size_t connection_count() const noexcept { return clients_.size(); }
 
-private:
+  private:
     void deliver_local(Delivery& d);
     // Applies `change` to every other worker's trie replica, in posting order.
     void replicate(std::function<void(SubscriptionTrie&)> change);

@@ -82,8 +82,10 @@ std::optional<std::string> convert(const OldKey& k, std::string_view value) {
             if (spec && spec->type == KeyType::kBool) return quote(lower(value));
             return quote(value);
         }
-        case Conv::kKiB: return quote(std::string(value) + "KB");
-        case Conv::kSeconds: return quote(std::string(value) + "s");
+        case Conv::kKiB:
+            return quote(std::string(value) + "KB");
+        case Conv::kSeconds:
+            return quote(std::string(value) + "s");
         case Conv::kPermille: {
             // keepalive_backoff=1250 meant 1.25 x the keep alive.
             long long permille = 0;
@@ -190,8 +192,10 @@ void apply_environment(Config& config, const Getenv& getenv, std::vector<ConfigW
     if (auto url = getenv("NANOMQ_BROKER_URL")) {
         auto bind = tcp_url_to_bind(*url);
         if (!bind) {
-            throw ConfigError("environment NANOMQ_BROKER_URL: expected a TCP URL like "
-                              "nmq-tcp://0.0.0.0:1883, got \"" + *url + "\"");
+            throw ConfigError(
+                "environment NANOMQ_BROKER_URL: expected a TCP URL like "
+                "nmq-tcp://0.0.0.0:1883, got \"" +
+                *url + "\"");
         }
         add("NANOMQ_BROKER_URL", "listeners.tcp.bind", *bind);
     }

@@ -57,7 +57,9 @@ enum class ReasonCode : std::uint8_t {
 std::string_view reason_name(ReasonCode rc) noexcept;
 
 // True for codes >= 0x80 (failure), MQTT 5.0 section 2.4.
-constexpr bool is_failure(ReasonCode rc) noexcept { return static_cast<std::uint8_t>(rc) >= 0x80; }
+constexpr bool is_failure(ReasonCode rc) noexcept {
+    return static_cast<std::uint8_t>(rc) >= 0x80;
+}
 
 // MQTT 3.1.1 CONNACK return codes (section 3.2.2.3).
 enum class ConnackV311 : std::uint8_t {

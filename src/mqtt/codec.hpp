@@ -45,12 +45,11 @@ Result<Connect> decode_connect(std::uint8_t flags, std::string_view body);
 Version peek_connect_version(std::string_view body) noexcept;
 Result<Connack> decode_connack(std::uint8_t flags, std::string_view body, Version version);
 Result<Publish> decode_publish(std::uint8_t flags, std::string_view body, Version version);
-Result<PubResponse> decode_pub_response(PacketType type, std::uint8_t flags,
-                                        std::string_view body, Version version);
+Result<PubResponse> decode_pub_response(PacketType type, std::uint8_t flags, std::string_view body,
+                                        Version version);
 Result<Subscribe> decode_subscribe(std::uint8_t flags, std::string_view body, Version version);
 Result<Suback> decode_suback(std::uint8_t flags, std::string_view body, Version version);
-Result<Unsubscribe> decode_unsubscribe(std::uint8_t flags, std::string_view body,
-                                       Version version);
+Result<Unsubscribe> decode_unsubscribe(std::uint8_t flags, std::string_view body, Version version);
 Result<Unsuback> decode_unsuback(std::uint8_t flags, std::string_view body, Version version);
 Result<Disconnect> decode_disconnect(std::uint8_t flags, std::string_view body, Version version);
 Result<Auth> decode_auth(std::uint8_t flags, std::string_view body, Version version);

@@ -45,7 +45,7 @@ struct Publish {
     bool dup = false;
     QoS qos = QoS::kAtMostOnce;
     bool retain = false;
-    std::string topic;  // may be empty in 5.0 when a Topic Alias is present
+    std::string topic;            // may be empty in 5.0 when a Topic Alias is present
     std::uint16_t packet_id = 0;  // only for QoS > 0
     Properties props;
     std::string payload;

@@ -58,7 +58,8 @@ struct Server::Impl {
                 adopt(to, fd, v6, std::move(pending));
             };
         }
-        for (auto& l : cfg.listeners.tcp) open_tcp(l);
+        for (auto& l : cfg.listeners.tcp)
+            open_tcp(l);
     }
 
     void open_tcp(const config::TcpListener& l) {
@@ -200,7 +201,8 @@ struct Server::Impl {
     void run() {
         signals = std::make_unique<asio::signal_set>(workers[0]->io, SIGINT, SIGTERM, SIGHUP);
         wait_signal();
-        for (auto& a : acceptors) accept(*a);
+        for (auto& a : acceptors)
+            accept(*a);
         std::vector<std::thread> threads;
         for (std::size_t i = 1; i < workers.size(); ++i) {
             threads.emplace_back([this, i] {
@@ -214,26 +216,34 @@ struct Server::Impl {
             start_tick(*workers[0]);
             workers[0]->io.run();
         }
-        for (auto& t : threads) t.join();
+        for (auto& t : threads)
+            t.join();
     }
 };
 
 Server::Server(const config::Config& config) : impl_(std::make_unique<Impl>(config)) {}
 Server::~Server() = default;
 
-void Server::run() { impl_->run(); }
-void Server::stop() { impl_->stop(); }
+void Server::run() {
+    impl_->run();
+}
+void Server::stop() {
+    impl_->stop();
+}
 void Server::on_reload(std::function<std::optional<config::Config>()> read) {
     impl_->read_config = std::move(read);
 }
 void Server::reload(const config::Config& config) {
     asio::post(impl_->workers[0]->io, [this, config] { impl_->reload(config); });
 }
-broker::Broker& Server::broker() { return *impl_->broker; }
+broker::Broker& Server::broker() {
+    return *impl_->broker;
+}
 
 std::vector<std::uint16_t> Server::tcp_ports() const {
     std::vector<std::uint16_t> ports;
-    for (auto& a : impl_->acceptors) ports.push_back(a->local_endpoint().port());
+    for (auto& a : impl_->acceptors)
+        ports.push_back(a->local_endpoint().port());
     return ports;
 }
 

@@ -16,7 +16,7 @@ class Broker;
 namespace nmq::net {
 
 class Server {
-public:
+  public:
     // Binds every configured listener; throws std::runtime_error when one cannot be bound.
     explicit Server(const config::Config& config);
     ~Server();
@@ -41,7 +41,7 @@ public:
     std::vector<std::uint16_t> tcp_ports() const;
     broker::Broker& broker();
 
-private:
+  private:
     struct Impl;
     std::unique_ptr<Impl> impl_;
 };

@@ -145,7 +145,9 @@ void TcpConnection::flush() {
     });
 }
 
-bool TcpConnection::writable() const { return out_.size() + writing_.size() < kHighWater; }
+bool TcpConnection::writable() const {
+    return out_.size() + writing_.size() < kHighWater;
+}
 
 void TcpConnection::do_write() {
     if (write_in_flight_ || finished_) return;
@@ -168,12 +170,12 @@ void TcpConnection::do_write() {
         return;
     }
     write_in_flight_ = true;
-    asio::async_write(socket_, asio::buffer(writing_.data() + write_offset_,
-                                            writing_.size() - write_offset_),
-                      [self = shared_from_this()](const error_code& ec, std::size_t) {
-                          self->write_in_flight_ = false;
-                          self->on_written(ec);
-                      });
+    asio::async_write(
+        socket_, asio::buffer(writing_.data() + write_offset_, writing_.size() - write_offset_),
+        [self = shared_from_this()](const error_code& ec, std::size_t) {
+            self->write_in_flight_ = false;
+            self->on_written(ec);
+        });
 }
 
 void TcpConnection::on_written(const error_code& ec) {

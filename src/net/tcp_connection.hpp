@@ -19,7 +19,7 @@ struct WorkerContext;
 
 class TcpConnection final : public broker::Transport,
                             public std::enable_shared_from_this<TcpConnection> {
-public:
+  public:
     TcpConnection(WorkerContext& wc, boost::asio::ip::tcp::socket socket);
     ~TcpConnection() override;
 
@@ -36,7 +36,7 @@ public:
     void migrate(std::uint32_t worker) override;
     const std::string& remote_address() const override { return address_; }
 
-private:
+  private:
     void wait_readable();
     void on_readable();
     // Frames and handles the packets in `data`; false when reading must stop.

@@ -7,7 +7,7 @@
 namespace nmq::session {
 
 class KeepAlive {
-public:
+  public:
     using Clock = std::chrono::steady_clock;
 
     void start(std::uint16_t keep_alive_s, double multiplier, Clock::time_point now) {
@@ -33,7 +33,7 @@ public:
         return limit_ != Clock::duration::zero() && now - last_ > limit_;
     }
 
-private:
+  private:
     Clock::duration limit_{};
     Clock::time_point last_{};
     bool active_ = false;

@@ -8,7 +8,7 @@
 namespace nmq::session {
 
 class PacketIds {
-public:
+  public:
     // A free identifier, or 0 when all 65535 are in use.
     std::uint16_t acquire() noexcept {
         if (!used_) used_ = std::make_unique<std::bitset<65536>>();
@@ -38,7 +38,7 @@ public:
     }
     std::uint32_t in_use() const noexcept { return in_use_; }
 
-private:
+  private:
     std::unique_ptr<std::bitset<65536>> used_;  // allocated only while flows are open
     std::uint32_t in_use_ = 0;
     std::uint16_t next_ = 0;

@@ -15,7 +15,7 @@ namespace nmq::session {
 
 // Aliases a client sends us.
 class InboundAliases {
-public:
+  public:
     explicit InboundAliases(std::uint16_t maximum = 0) : maximum_(maximum) {}
     void set_maximum(std::uint16_t maximum) { maximum_ = maximum; }
     std::uint16_t maximum() const noexcept { return maximum_; }
@@ -36,7 +36,7 @@ public:
         return std::string_view(table_[alias]);
     }
 
-private:
+  private:
     std::uint16_t maximum_;
     std::vector<std::string> table_;  // sized on first use
 };
@@ -45,7 +45,7 @@ private:
 // handed out to topics in order of first use until the client's maximum is reached; later
 // topics are sent in full.
 class OutboundAliases {
-public:
+  public:
     explicit OutboundAliases(std::uint16_t maximum = 0) : maximum_(maximum) {}
 
     struct Choice {
@@ -63,7 +63,7 @@ public:
         return {alias, true};
     }
 
-private:
+  private:
     using Table = std::unordered_map<std::string, std::uint16_t, StringHash, std::equal_to<>>;
     std::uint16_t maximum_;
     std::unique_ptr<Table> table_;  // allocated when the first alias is handed out

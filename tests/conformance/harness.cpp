@@ -20,10 +20,14 @@ std::string unhex(std::string_view h) {
     int nibble = -1;
     for (char c : h) {
         int v;
-        if (c >= '0' && c <= '9') v = c - '0';
-        else if (c >= 'a' && c <= 'f') v = c - 'a' + 10;
-        else if (c >= 'A' && c <= 'F') v = c - 'A' + 10;
-        else continue;
+        if (c >= '0' && c <= '9')
+            v = c - '0';
+        else if (c >= 'a' && c <= 'f')
+            v = c - 'a' + 10;
+        else if (c >= 'A' && c <= 'F')
+            v = c - 'A' + 10;
+        else
+            continue;
         if (nibble < 0) {
             nibble = v;
         } else {
@@ -42,7 +46,8 @@ Harness::Harness(config::Config cfg) {
     broker_ = std::make_unique<broker::Broker>(cfg, std::move(posts));
 }
 
-Conn::Conn(Harness& h) : h_(h), client_(std::make_unique<broker::Client>(h.broker().worker(0), transport_)) {}
+Conn::Conn(Harness& h)
+    : h_(h), client_(std::make_unique<broker::Client>(h.broker().worker(0), transport_)) {}
 
 Conn::~Conn() {
     if (client_) client_->on_closed();
@@ -70,8 +75,12 @@ void Conn::send(std::string_view data) {
     h_.loop().run();
 }
 
-std::string Conn::recv() { return transport_.take(); }
-std::string Conn::recv_hex() { return hex(transport_.take()); }
+std::string Conn::recv() {
+    return transport_.take();
+}
+std::string Conn::recv_hex() {
+    return hex(transport_.take());
+}
 
 void Conn::drop() {
     client_->on_closed();

@@ -17,7 +17,7 @@ std::string hex(std::string_view s);
 std::string unhex(std::string_view h);  // "10 0c 00 04" -> bytes
 
 class Loop {
-public:
+  public:
     void post(std::function<void()> fn) { q_.push_back(std::move(fn)); }
     void run() {
         while (!q_.empty()) {
@@ -27,12 +27,12 @@ public:
         }
     }
 
-private:
+  private:
     std::deque<std::function<void()>> q_;
 };
 
 class FakeTransport final : public broker::Transport {
-public:
+  public:
     std::string& output() override { return out_; }
     void flush() override {}
     bool writable() const override { return true; }
@@ -44,7 +44,7 @@ public:
     std::string take() { return std::exchange(out_, {}); }
     bool closed() const { return closed_; }
 
-private:
+  private:
     std::string out_;
     std::string address_ = "127.0.0.1:40000";
     bool closed_ = false;
@@ -55,7 +55,7 @@ class Harness;
 
 // One client connection: feed bytes, read what the broker wrote.
 class Conn {
-public:
+  public:
     Conn(Harness& h);
     ~Conn();
     // Feeds raw bytes (whole or partial packets), then runs posted work.
@@ -68,7 +68,7 @@ public:
     // The network connection drops (no DISCONNECT).
     void drop();
 
-private:
+  private:
     Harness& h_;
     FakeTransport transport_;
     std::unique_ptr<broker::Client> client_;
@@ -77,7 +77,7 @@ private:
 };
 
 class Harness {
-public:
+  public:
     explicit Harness(config::Config cfg = {});
     broker::Broker& broker() { return *broker_; }
     Loop& loop() { return loop_; }
@@ -87,7 +87,7 @@ public:
         loop_.run();
     }
 
-private:
+  private:
     Loop loop_;
     std::unique_ptr<broker::Broker> broker_;
 };

@@ -62,8 +62,8 @@ TEST(Publish, Qos1IsAcknowledgedAndDelivered_MQTT_4_3_2_2) {
     c->recv();
     c->send_hex("32 09 00 03 61 2f 62 00 0a 68 69");
     auto out = c->recv_hex();
-    EXPECT_TRUE(contains(out, "40 02 00 0a")) << out;                        // PUBACK
-    EXPECT_TRUE(contains(out, "32 09 00 03 61 2f 62 00 01 68 69")) << out;   // delivery
+    EXPECT_TRUE(contains(out, "40 02 00 0a")) << out;                       // PUBACK
+    EXPECT_TRUE(contains(out, "32 09 00 03 61 2f 62 00 01 68 69")) << out;  // delivery
 }
 
 TEST(Publish, DeliveredQosIsTheMinimumOfPublishAndSubscription_MQTT_3_8_4_6) {
@@ -86,7 +86,7 @@ TEST(Publish, Qos2DuplicateIsNotDeliveredTwice_MQTT_4_3_3_2) {
     c->recv();
     c->send_hex("3c 09 00 03 61 2f 62 00 05 68 69");  // DUP re-send before PUBREL
     EXPECT_EQ(c->recv_hex(), "50 02 00 05");
-    c->send_hex("62 02 00 05");  // PUBREL
+    c->send_hex("62 02 00 05");               // PUBREL
     EXPECT_EQ(c->recv_hex(), "70 02 00 05");  // PUBCOMP
 }
 
@@ -98,9 +98,9 @@ TEST(Publish, Qos2OutboundFlow_MQTT_4_3_3_1) {
     c->send_hex("34 09 00 03 61 2f 62 00 05 68 69");
     auto out = c->recv_hex();
     EXPECT_TRUE(contains(out, "34 09 00 03 61 2f 62 00 01 68 69")) << out;
-    c->send_hex("50 02 00 01");  // PUBREC from the client
+    c->send_hex("50 02 00 01");               // PUBREC from the client
     EXPECT_EQ(c->recv_hex(), "62 02 00 01");  // PUBREL
-    c->send_hex("70 02 00 01");  // PUBCOMP
+    c->send_hex("70 02 00 01");               // PUBCOMP
     EXPECT_EQ(c->recv_hex(), "");
 }
 

@@ -4,7 +4,6 @@
 
 #include <optional>
 
-
 #include "harness.hpp"
 
 using namespace nmq;
@@ -180,7 +179,7 @@ TEST(Snapshot, ListsSessionsSubscriptionsAndTheTopicTree) {
     EXPECT_EQ(got->clients[1].subscriptions[0].topic, "a/b");
     EXPECT_EQ(got->clients[1].subscriptions[0].qos, 1);
     EXPECT_EQ(got->stats.subscribing_clients, 0u);  // b1 is offline, a1 has none
-    ASSERT_EQ(got->topic_tree.size(), 3u);  // root, "a", "b"
+    ASSERT_EQ(got->topic_tree.size(), 3u);          // root, "a", "b"
     EXPECT_EQ(got->topic_tree[0][0].topic, "");
     EXPECT_EQ(got->topic_tree[2][0].topic, "b");
     ASSERT_EQ(got->topic_tree[2][0].client_ids.size(), 1u);

@@ -27,7 +27,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     cfg.mqtt.max_topic_alias = 4;
     Harness h(cfg);
     std::unique_ptr<Conn> conns[3];
-    for (auto& c : conns) c = h.connect();
+    for (auto& c : conns)
+        c = h.connect();
     auto now = broker::Clock::now();
 
     std::size_t i = 0;
@@ -61,6 +62,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
                 break;
         }
     }
-    for (auto& c : conns) c.reset();
+    for (auto& c : conns)
+        c.reset();
     return 0;
 }

@@ -48,7 +48,7 @@ TEST(OldFormat, ReadsTheV1KeysWithTheirOldUnits) {
     EXPECT_EQ(c.listeners.tcp[0].port, 2883);
     EXPECT_EQ(c.system.num_taskq_thread, 3u);
     EXPECT_EQ(c.mqtt.max_packet_size, 64u * 1024);  // KiB in this format
-    EXPECT_EQ(c.mqtt.max_mqueue_len, 78u);           // a later line overrides
+    EXPECT_EQ(c.mqtt.max_mqueue_len, 78u);          // a later line overrides
     EXPECT_EQ(c.mqtt.retry_interval, std::chrono::seconds(15));
     EXPECT_DOUBLE_EQ(c.mqtt.keepalive_multiplier, 1.5);
     EXPECT_TRUE(c.auth.allow_anonymous);
@@ -92,7 +92,8 @@ TEST(OldFormat, UnsupportedKeysAreWarnedOnceEach) {
 }
 
 TEST(OldFormat, NanoMQsOwnFilesLoad) {
-    for (const char* name : {"nanomq_old.conf", "v0.8.0-nanomq.conf", "v0.8.0-nanomq_bridge.conf"}) {
+    for (const char* name :
+         {"nanomq_old.conf", "v0.8.0-nanomq.conf", "v0.8.0-nanomq_bridge.conf"}) {
         auto path = reference_dir() / name;
         if (!std::filesystem::exists(path)) GTEST_SKIP() << "no " << path;
         std::vector<ConfigWarning> w;

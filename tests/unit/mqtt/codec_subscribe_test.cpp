@@ -108,8 +108,8 @@ TEST(CodecSubscribe, NonUtf8FilterIsMalformed_MQTT_3_8_3_1) {
 // Filters that break the wildcard rules decode: the broker refuses each one alone in its SUBACK
 // (0x80 in 3.1.1, 0x8F "Topic Filter invalid" in 5.0).
 TEST(CodecSubscribe, WildcardRuleViolationsAreLeftToTheBroker) {
-    for (const std::string& f : {std::string("a/#/b"), std::string("a+"), std::string(""),
-                                 std::string("#x")}) {
+    for (const std::string& f :
+         {std::string("a/#/b"), std::string("a+"), std::string(""), std::string("#x")}) {
         std::string body = bytes({0x00, 0x01, 0x00, static_cast<int>(f.size())}) + f;
         body.push_back(0x00);
         auto r = decode_subscribe(0x02, body, Version::kV311);

@@ -18,7 +18,8 @@ TEST(PacketIds, NeverHandsOutZero_MQTT_2_2_1_3) {
 TEST(PacketIds, NotReusedWhileInUse_MQTT_2_2_1_2) {
     PacketIds ids;
     std::set<std::uint16_t> seen;
-    for (int i = 0; i < 65535; ++i) ASSERT_TRUE(seen.insert(ids.acquire()).second);
+    for (int i = 0; i < 65535; ++i)
+        ASSERT_TRUE(seen.insert(ids.acquire()).second);
     EXPECT_EQ(ids.acquire(), 0);  // exhausted
     ids.release(42);
     EXPECT_EQ(ids.acquire(), 42);
