@@ -54,12 +54,13 @@ def wait_closed(port, timeout=10):
 def pid_file(tmp_path):
     path = tmp_path / "nanomq.pid"
     yield path
-    # Never leave a daemon behind.
+    # Never leave a daemon behind, whatever state the test ended in.
     try:
-        pid = int(path.read_text().strip())
+        pid = int(path.read_text().split()[0])
         os.kill(pid, signal.SIGKILL)
-    except (OSError, ValueError):
+    except (OSError, ValueError, IndexError):
         pass
+    subprocess.run(["pkill", "-KILL", "-f", str(path)], check=False)
 
 
 def test_stop_ends_a_foreground_broker_gracefully(tmp_path, pid_file):
