@@ -400,7 +400,7 @@ void Client::handle_publish(std::uint8_t flags, std::string_view body) {
         if (version_ == Version::kV5) {
             if (p.props.message_expiry_interval) msg->received = Clock::now();
             p.props.subscription_identifiers.clear();
-            if (p.props != mqtt::Properties{})
+            if (!p.props.empty())
                 msg->props = std::make_unique<mqtt::Properties>(std::move(p.props));
         }
         matched = worker_.publish(std::move(msg));

@@ -137,8 +137,7 @@ void Worker::publish_will(Session& s) {
     msg->publisher = s.id;
     // Will Properties travel with the message, except the Will Delay Interval itself.
     w.props.will_delay_interval.reset();
-    if (w.props != mqtt::Properties{})
-        msg->props = std::make_unique<mqtt::Properties>(std::move(w.props));
+    if (!w.props.empty()) msg->props = std::make_unique<mqtt::Properties>(std::move(w.props));
     publish(std::move(msg));
 }
 
@@ -238,18 +237,18 @@ void Worker::tick(Clock::time_point now) {
     for (Client* c : clients)
         if (!c->stopped()) c->tick(now);
 
+    auto expired = [now](const Session* s) {
+        return s->expiry_interval != kNeverExpires &&
+               now - s->disconnected_at >= std::chrono::seconds(s->expiry_interval);
+    };
+    auto will_due = [now](const Session* s) { return s->will_due && now >= *s->will_due; };
     std::vector<Session*> due;
-    for (Session* s : offline_timed_) {
-        bool will = s->will_due && now >= *s->will_due;
-        bool gone = s->expiry_interval != kNeverExpires &&
-                    now - s->disconnected_at >= std::chrono::seconds(s->expiry_interval);
-        if (will || gone) due.push_back(s);
-    }
+    for (Session* s : offline_timed_)
+        if (will_due(s) || expired(s)) due.push_back(s);
     for (Session* s : due) {
-        bool gone = s->expiry_interval != kNeverExpires &&
-                    now - s->disconnected_at >= std::chrono::seconds(s->expiry_interval);
+        bool gone = expired(s);
         // [MQTT-3.1.3-9] a delayed will goes out when its delay passes or the session ends.
-        if (s->will && (gone || (s->will_due && now >= *s->will_due))) publish_will(*s);
+        if (s->will && (gone || will_due(s))) publish_will(*s);
         if (gone) {
             destroy_session(*s);
         } else if (!s->will_due && s->expiry_interval == kNeverExpires) {

@@ -14,9 +14,7 @@ from util_part1 import (
     alive, connect, connect_props, disconnect, expect_closed_without_success, handshake,
     raw_subscribe, recv, recv_none, recv_until_close,
 )
-import util_part1
 
-clients = util_part1.fast_clients  # the conftest fixture, with a quicker teardown
 
 
 # ------------------------------------------------------------------------- accepted CONNECTs

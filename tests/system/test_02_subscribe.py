@@ -12,9 +12,7 @@ from util_part1 import (
     alive, collect, granted, handshake, opts, raw_subscribe, recv, recv_none, recv_until_close,
     publish, sub_options, subscribe, unsubscribe,
 )
-import util_part1
 
-clients = util_part1.fast_clients  # the conftest fixture, with a quicker teardown
 
 
 # ------------------------------------------------------------------------- SUBACK

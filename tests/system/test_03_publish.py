@@ -11,9 +11,7 @@ from util_part1 import (
     P_SESSION_EXPIRY, ack, alive, collect, wait_for, handshake, publish, raw_subscribe, recv,
     recv_none, recv_until_close,
 )
-import util_part1
 
-clients = util_part1.fast_clients  # the conftest fixture, with a quicker teardown
 
 
 # ------------------------------------------------------------------------- QoS matrix

@@ -11,9 +11,7 @@ import pytest
 from util_part1 import (
     PUBLISH, collect, handshake, opts, publish, publish_props, raw_subscribe, recv,
 )
-import util_part1
 
-clients = util_part1.fast_clients  # the conftest fixture, with a quicker teardown
 
 
 def sync(pub):

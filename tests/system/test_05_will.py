@@ -13,9 +13,7 @@ from util_part1 import (
     P_SESSION_EXPIRY, P_WILL_DELAY,
     collect, disconnect, drop, handshake, recv_until_close, will_props,
 )
-import util_part1
 
-clients = util_part1.fast_clients  # the conftest fixture, with a quicker teardown
 
 
 def watcher(broker, clients, topic="will/#", qos=2, version=4, client_id="will-watch"):

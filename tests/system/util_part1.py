@@ -405,45 +405,9 @@ def settle(sub, pub, topic="nmq/settle"):
     sub.unsubscribe(topic)
 
 
-@pytest.fixture(name="clients")
-def fast_clients(clients):
-    """conftest's `clients`, but torn down fast: DISCONNECT first (which wakes Paho's network
-    thread at once) and only then stop the loop. conftest stops the loop first, which waits for
-    Paho's 1 s select timeout per client."""
-    made = []
-
-    def make(*args, **kwargs):
-        c = clients(*args, **kwargs)
-        made.append(c)
-        return c
-
-    yield make
-    for c in made:
-        try:
-            c.c.disconnect()
-        except Exception:
-            pass
-    for c in made:
-        try:
-            c.c.loop_stop()
-        except Exception:
-            pass
-
-
 def drop(c):
-    """Like conftest's Client.kill() (close the TCP connection without DISCONNECT), without
-    waiting for Paho's 1 s select timeout: tell the network thread to end, then shut the socket
-    down under it, which wakes it at once."""
-    c.c._thread_terminate = True  # Paho 1.6: makes loop_forever exit instead of reconnecting
-    sock = c.c.socket()
-    if sock is not None:
-        try:
-            sock.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
-    c.c.loop_stop()
-    if sock is not None:
-        sock.close()
+    """Close the TCP connection without DISCONNECT (conftest's Client.kill())."""
+    c.kill()
 
 
 def collect(subs, expected_total, timeout=TIMEOUT, grace=0.2):
