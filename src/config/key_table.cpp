@@ -3,6 +3,8 @@
 // the docs show); a unit test applies every default_text and checks it yields Config{}.
 #include "config/key_table.hpp"
 
+#include "config/key_rows.hpp"
+
 #include <algorithm>
 #include <charconv>
 #include <limits>
@@ -11,31 +13,6 @@
 
 namespace nmq::config {
 namespace {
-
-constexpr std::int64_t kMiB = 1024 * 1024;
-constexpr std::int64_t kU16 = std::numeric_limits<std::uint16_t>::max();
-constexpr std::int64_t kU32 = std::numeric_limits<std::uint32_t>::max();
-constexpr std::int64_t kSecond = 1000;
-constexpr std::int64_t kDay = 86'400 * kSecond;
-
-template <class T>
-void assign(T& field, const KeyValue& v) {
-    if constexpr (std::is_same_v<T, bool>) {
-        field = std::get<bool>(v);
-    } else if constexpr (std::is_integral_v<T>) {
-        field = static_cast<T>(std::get<std::int64_t>(v));  // the row's range fits T
-    } else if constexpr (std::is_same_v<T, std::chrono::milliseconds>) {
-        field = std::chrono::milliseconds(std::get<std::int64_t>(v));
-    } else {
-        field = std::get<T>(v);
-    }
-}
-
-// A setter for a plain field: field<&Config::mqtt, &Config::Mqtt::max_mqueue_len>().
-template <auto Section, auto Member>
-KeySetter field() {
-    return [](Config& c, const KeyValue& v, std::string_view) { assign((c.*Section).*Member, v); };
-}
 
 TcpListener& tcp_listener(Config& c, std::string_view name) {
     for (auto& l : c.listeners.tcp) {
@@ -65,7 +42,7 @@ std::string above_half(const KeyValue& v) {
 // Rows name only the fields they set; the others keep KeySpec's defaults on purpose.
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wmissing-field-initializers"
-std::vector<KeySpec> make_key_table() {
+std::vector<KeySpec> core_key_rows() {
     using K = KeyType;
     using C = Config;
     return {
@@ -340,7 +317,7 @@ std::vector<KeySpec> make_key_table() {
 
 #pragma GCC diagnostic pop
 
-std::vector<SectionSpec> make_section_table() {
+std::vector<SectionSpec> core_section_rows() {
     return {
         {"listeners.tcp",
          "The MQTT over TCP listener; its presence replaces the default 0.0.0.0:1883.",
@@ -358,21 +335,16 @@ std::vector<SectionSpec> make_section_table() {
     };
 }
 
-std::vector<UnsupportedSpec> make_unsupported_table() {
+std::vector<UnsupportedSpec> core_unsupported_rows() {
     return {
         {"system.hook_ipc_url", "NanoMQ's internal IPC endpoint"},
         {"system.cmd_ipc_url", "NanoMQ's internal IPC endpoint"},
         {"system.enable_ipc_internal", "NanoMQ's internal IPC"},
         {"mqtt.batch_resend", "batched QoS re-sending"},
-        {"listeners.ssl", "MQTT over TLS listeners"},
-        {"listeners.ws", "MQTT over WebSocket listeners"},
-        {"listeners.wss", "MQTT over secure WebSocket listeners"},
         {"auth.password", "the user/password list: only allow_anonymous is applied"},
         {"auth.acl", "ACL rules: NOT enforced, every client may publish and subscribe anywhere"},
         {"auth.http_auth", "HTTP authentication"},
         {"auth.cache", "the ACL cache"},
-        {"bridges", "bridges to remote brokers"},
-        {"sqlite", "SQLite persistence"},
         {"webhook", "web hooks"},
         {"rules", "the rule engine"},
         {"preset", "preset sessions"},
@@ -461,6 +433,36 @@ std::string range_text(const KeySpec& spec) {
         default:
             return "";
     }
+}
+
+template <class Row>
+void append(std::vector<Row>& to, std::vector<Row> rows) {
+    for (auto& r : rows)
+        to.push_back(std::move(r));
+}
+
+std::vector<KeySpec> make_key_table() {
+    auto rows = core_key_rows();
+    append(rows, tls_ws_key_rows());
+    append(rows, bridge_key_rows());
+    append(rows, sqlite_key_rows());
+    return rows;
+}
+
+std::vector<SectionSpec> make_section_table() {
+    auto rows = core_section_rows();
+    append(rows, tls_ws_section_rows());
+    append(rows, bridge_section_rows());
+    append(rows, sqlite_section_rows());
+    return rows;
+}
+
+std::vector<UnsupportedSpec> make_unsupported_table() {
+    auto rows = core_unsupported_rows();
+    append(rows, tls_ws_unsupported_rows());
+    append(rows, bridge_unsupported_rows());
+    append(rows, sqlite_unsupported_rows());
+    return rows;
 }
 
 }  // namespace
