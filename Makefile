@@ -4,7 +4,7 @@ BUILD  := build/$(PRESET)
 CONF   ?= etc/nanomq.conf
 JOBS   ?= $(shell nproc)
 
-.PHONY: all deps build run test test-unit test-system asan tsan fuzz fuzz-smoke bench format clean
+.PHONY: all deps build run test test-unit test-system asan tsan fuzz fuzz-smoke bench docs format clean
 
 all: build
 
@@ -50,6 +50,10 @@ fuzz-smoke: deps
 
 bench: build
 	/usr/bin/python3 bench/run.py --nmq $(BUILD)/nanomq --cli $(BUILD)/nanomq_cli
+
+# docs/configuration.md, generated from the key table (a unit test checks it is current).
+docs: build
+	NMQ_UPDATE_DOCS=1 $(BUILD)/tests/unit_config --gtest_filter='ConfigurationDoc.*'
 
 format:
 	clang-format -i $$(git ls-files '*.cpp' '*.hpp')

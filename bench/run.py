@@ -16,6 +16,7 @@ import argparse
 import json
 import os
 import resource
+import shutil
 import signal
 import socket
 import subprocess
@@ -150,21 +151,56 @@ def rss_kb(pid):
 # ----------------------------------------------------------------------------------------------
 # brokers
 
+def make_certs(workdir):
+    """A CA and a server certificate for 127.0.0.1, made with openssl for this run."""
+    d = os.path.join(workdir, "certs")
+    os.makedirs(d, exist_ok=True)
+
+    def openssl(*args):
+        subprocess.run(["openssl"] + list(args), cwd=d, check=True, capture_output=True)
+
+    openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out",
+            "ca.pem", "-days", "2", "-subj", "/CN=bench CA")
+    with open(os.path.join(d, "san.cnf"), "w") as f:
+        f.write("subjectAltName=IP:127.0.0.1,DNS:localhost\n")
+    openssl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", "server.key", "-out",
+            "server.csr", "-subj", "/CN=localhost")
+    openssl("x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key",
+            "-CAcreateserial", "-out", "server.pem", "-days", "2", "-extfile", "san.cnf")
+    # mosquitto started as root reads them as its own user (mosquitto): throwaway files of a
+    # loopback benchmark, readable by all.
+    os.chmod(workdir, 0o755)
+    os.chmod(d, 0o755)
+    for f in os.listdir(d):
+        os.chmod(os.path.join(d, f), 0o644)
+    return {k: os.path.join(d, f) for k, f in
+            (("ca", "ca.pem"), ("cert", "server.pem"), ("key", "server.key"))}
+
+
+TRANSPORTS = ("tcp", "tls", "ws", "wss")
+
+
 class Broker:
+    """A broker with four listeners on 127.0.0.1: MQTT over TCP, TLS (RSA 2048 certificate),
+    WebSocket and WebSocket over TLS."""
     name = ""
 
-    def __init__(self, binary, workdir):
+    def __init__(self, binary, workdir, certs):
         self.binary = binary
         self.workdir = workdir
+        self.certs = certs
         self.proc = None
         self.port = None
+        self.ports = {}
 
     def start(self):
-        self.port = free_port()
-        argv = self.argv(self.write_conf(self.port))
+        self.ports = {t: free_port() for t in TRANSPORTS}
+        self.port = self.ports["tcp"]
+        argv = self.argv(self.write_conf(self.ports))
         log = open(os.path.join(self.workdir, "%s-%d.log" % (self.name, self.port)), "w")
         self.proc = Proc(argv, stdout=log, log=log)
-        wait_port(self.port, self.proc)
+        for port in self.ports.values():
+            wait_port(port, self.proc)
         time.sleep(0.2)  # let start-up allocations settle before anyone reads RSS
 
     def stop(self):
@@ -179,13 +215,20 @@ class Broker:
 class Nmq(Broker):
     name = "nmq"
 
-    def write_conf(self, port):
-        path = os.path.join(self.workdir, "nmq-%d.conf" % port)
+    def write_conf(self, ports):
+        path = os.path.join(self.workdir, "nmq-%d.conf" % ports["tcp"])
+        c = self.certs
         with open(path, "w") as f:
             # Queues as large as mosquitto's below, so neither drops what the other keeps.
             f.write('mqtt {\n    max_mqueue_len = 100000\n    max_inflight_window = 1024\n}\n'
                     'listeners.tcp {\n    bind = "127.0.0.1:%d"\n}\n'
-                    'auth {\n    allow_anonymous = true\n}\n' % port)
+                    'listeners.ssl {\n    bind = "127.0.0.1:%d"\n    keyfile = "%s"\n'
+                    '    certfile = "%s"\n    cacertfile = "%s"\n}\n'
+                    'listeners.ws {\n    bind = "127.0.0.1:%d/mqtt"\n}\n'
+                    'listeners.wss {\n    bind = "127.0.0.1:%d/mqtt"\n}\n'
+                    'auth {\n    allow_anonymous = true\n}\n'
+                    % (ports["tcp"], ports["tls"], c["key"], c["cert"], c["ca"], ports["ws"],
+                       ports["wss"]))
         return path
 
     def argv(self, conf):
@@ -195,11 +238,20 @@ class Nmq(Broker):
 class Mosquitto(Broker):
     name = "mosquitto"
 
-    def write_conf(self, port):
-        path = os.path.join(self.workdir, "mosquitto-%d.conf" % port)
+    def write_conf(self, ports):
+        path = os.path.join(self.workdir, "mosquitto-%d.conf" % ports["tcp"])
+        c = self.certs
+        tls = "cafile %s\ncertfile %s\nkeyfile %s\n" % (c["ca"], c["cert"], c["key"])
         with open(path, "w") as f:
-            f.write("listener %d 127.0.0.1\n"
-                    "allow_anonymous true\n"
+            # Debian's mosquitto 2.0.11 has WebSocket support (libwebsockets 4.1, built in);
+            # it opens a WebSocket listener only beside a plain one, which we have.
+            f.write("per_listener_settings false\n"
+                    "listener %d 127.0.0.1\n"
+                    "listener %d 127.0.0.1\n%s"
+                    "listener %d 127.0.0.1\nprotocol websockets\n"
+                    "listener %d 127.0.0.1\nprotocol websockets\n%s"
+                    % (ports["tcp"], ports["tls"], tls, ports["ws"], ports["wss"], tls))
+            f.write("allow_anonymous true\n"
                     "persistence false\n"
                     # The defaults (1000 queued, 20 inflight) would drop QoS 1 messages and
                     # throttle delivery where nmq does not: same bounds as nmq's config.
@@ -210,7 +262,7 @@ class Mosquitto(Broker):
                     "set_tcp_nodelay true\n"
                     "log_dest stderr\n"
                     "log_type error\n"
-                    "log_type warning\n" % port)
+                    "log_type warning\n")
         return path
 
     def argv(self, conf):
@@ -221,24 +273,28 @@ class Mosquitto(Broker):
 # scenarios: each returns {metric name: (value, unit, higher_is_better)}
 
 class Bench:
-    def __init__(self, cli, duration, threads, conns):
+    def __init__(self, cli, duration, threads, conns, certs):
         self.cli = cli
         self.duration = duration
         self.threads = threads
         self.conns = conns
+        self.certs = certs
 
-    def tool(self, mode, port, args):
-        return [self.cli, "bench", mode, "-p", str(port), "-T", str(self.threads),
-                "--json", "--quiet"] + [str(a) for a in args]
+    def tool(self, mode, broker, args, transport="tcp"):
+        flags = {"tcp": [], "tls": ["--tls", "--cafile", self.certs["ca"]], "ws": ["--ws"],
+                 "wss": ["--ws", "--tls", "--cafile", self.certs["ca"]]}[transport]
+        return [self.cli, "bench", mode, "-p", str(broker.ports[transport]), "-T",
+                str(self.threads), "--json", "--quiet"] + flags + [str(a) for a in args]
 
-    def pub_sub(self, broker, sub_args, pub_args, duration=None):
+    def pub_sub(self, broker, sub_args, pub_args, duration=None, transport="tcp"):
         """Subscribers first (until subscribed), then publishers for `duration` seconds. The
         subscribers stop 1.5 s after the last message, or 2 s after the publishers' end at the
         latest, so a broker with a backlog cannot stretch the run."""
         d = duration or self.duration
-        sub = Proc(self.tool("sub", broker.port, sub_args + ["-d", d + 2, "--idle-exit", 1.5]))
+        sub = Proc(self.tool("sub", broker, sub_args + ["-d", d + 2, "--idle-exit", 1.5],
+                             transport))
         sub.wait_ready(60)
-        pub = Proc(self.tool("pub", broker.port, pub_args + ["-d", d]))
+        pub = Proc(self.tool("pub", broker, pub_args + ["-d", d], transport))
         p = pub.result(timeout=d + 30)
         s = sub.result(timeout=d + 30)
         return p, s
@@ -252,10 +308,16 @@ class Bench:
                             ["-c", 100, "-t", "fanin/%i", "-q", 0, "-s", 64])
         return {"fan-in 100->1, QoS 0 (msg/s)": (s["msg_per_s"], True, self.order(s))}
 
-    def pairs(self, b, qos):
+    @staticmethod
+    def over(transport):
+        return "" if transport == "tcp" else {"tls": "TLS: ", "ws": "WebSocket: ",
+                                              "wss": "WebSocket+TLS: "}[transport]
+
+    def pairs(self, b, qos, transport="tcp"):
         _, s = self.pub_sub(b, ["-c", 50, "-t", "pair/%i", "-q", qos],
-                            ["-c", 50, "-t", "pair/%i", "-q", qos, "-s", 64])
-        return {"50 pairs, QoS %d (msg/s)" % qos: (s["msg_per_s"], True, self.order(s))}
+                            ["-c", 50, "-t", "pair/%i", "-q", qos, "-s", 64], transport=transport)
+        return {"%s50 pairs, QoS %d (msg/s)" % (self.over(transport), qos):
+                (s["msg_per_s"], True, self.order(s))}
 
     def fan_out(self, b):
         _, s = self.pub_sub(b, ["-c", 200, "-t", "fanout", "-q", 0],
@@ -266,35 +328,190 @@ class Bench:
             "fan-out 1->200 @2,000 msg/s, p99 (ms)": (s["lat_us"]["p99"] / 1000, False, note),
         }
 
-    def large(self, b):
+    def large(self, b, transport="tcp"):
         _, s = self.pub_sub(b, ["-c", 10, "-t", "large/%i", "-q", 0],
-                            ["-c", 10, "-t", "large/%i", "-q", 0, "-s", 65536])
-        return {"64 KiB payloads, 10 pairs, QoS 0 (MB/s)": (s["mb_per_s"], True, self.order(s))}
+                            ["-c", 10, "-t", "large/%i", "-q", 0, "-s", 65536],
+                            transport=transport)
+        return {"%s64 KiB payloads, 10 pairs, QoS 0 (MB/s)" % self.over(transport):
+                (s["mb_per_s"], True, self.order(s))}
 
-    def latency(self, b):
+    def latency(self, b, transport="tcp"):
         _, s = self.pub_sub(b, ["-c", 1, "-t", "lat", "-q", 1],
-                            ["-c", 1, "-t", "lat", "-q", 1, "-s", 64, "-R", 1000])
+                            ["-c", 1, "-t", "lat", "-q", 1, "-s", 64, "-R", 1000],
+                            transport=transport)
         note = self.order(s)
+        over = self.over(transport)
         return {
-            "1,000 msg/s QoS 1, p50 (us)": (s["lat_us"]["p50"], False, note),
-            "1,000 msg/s QoS 1, p99 (us)": (s["lat_us"]["p99"], False, note),
+            "%s1,000 msg/s QoS 1, p50 (us)" % over: (s["lat_us"]["p50"], False, note),
+            "%s1,000 msg/s QoS 1, p99 (us)" % over: (s["lat_us"]["p99"], False, note),
         }
 
-    def idle(self, b):
+    def idle(self, b, transport="tcp", conns=None):
+        conns = conns or self.conns
         idle = b.rss_kb()
-        conn = Proc(self.tool("conn", b.port, ["-c", self.conns, "-d", 600, "-k", 600]))
-        conn.wait_ready(120)
+        conn = Proc(self.tool("conn", b, ["-c", conns, "-d", 600, "-k", 600], transport))
+        conn.wait_ready(300)
         time.sleep(1.0)
         loaded = b.rss_kb()
         conn.stop(signal.SIGINT, grace=10)
         r = conn.result(timeout=10)
         per_conn = (loaded - idle) / max(1, r["connected"])  # KB
-        note = "%d of %d connected" % (r["connected"], self.conns)
+        note = "%d of %d connected" % (r["connected"], conns)
+        out = {}
+        if transport == "tcp":
+            out["idle RSS (MB)"] = (idle / 1024.0, False, "")
+        out["%s%d idle connections, memory per connection (KB)" % (self.over(transport), conns)] = \
+            (per_conn, False, note)
+        if transport != "tcp":
+            # Connect time includes the TLS handshake and/or the WebSocket upgrade.
+            out["%s%d connections, connect p50 (ms)" % (self.over(transport), conns)] = \
+                (r["connect_ms"]["p50"], False, note)
+        return out
+
+
+# ----------------------------------------------------------------------------------------------
+# bridging: the broker under test forwards bridge/# over one bridge connection to a remote
+# mosquitto (the same remote for both brokers); the subscriber sits on the remote.
+
+REMOTE = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
+
+
+def bridge_section(broker, remote_port, qos):
+    if broker.name == "nmq":
+        # The same bounds as mosquitto's max_queued_messages and max_inflight_messages.
+        return ('bridges.mqtt.bench {\n'
+                '    server = "mqtt-tcp://127.0.0.1:%d"\n'
+                '    proto_ver = 4\n    clean_start = true\n'
+                '    forwards = [{local_topic = "bridge/#"}]\n'
+                '    max_send_queue_len = 100000\n    max_inflight = 1024\n}\n' % remote_port)
+    # mosquitto's own bridge: a `connection` block, last in the file.
+    return ("connection bench\naddress 127.0.0.1:%d\ntopic bridge/# out %d\n"
+            "cleansession true\nbridge_protocol_version mqttv311\nnotifications false\n"
+            % (remote_port, qos))
+
+
+def with_extra(b, extra):
+    """A new instance of broker `b` whose configuration ends with `extra`."""
+    bb = type(b)(b.binary, b.workdir, b.certs)
+    plain = bb.write_conf
+
+    def write_conf(*args):
+        path = plain(*args)
+        with open(path, "a") as f:
+            f.write(extra)
+        return path
+
+    bb.write_conf = write_conf
+    return bb
+
+
+def with_bridge(b, remote_port, qos):
+    """A new instance of broker `b` whose configuration adds the bridge."""
+    return with_extra(b, bridge_section(b, remote_port, qos))
+
+
+def wait_bridged(broker, remote, timeout=15):
+    """Until a probe published on the broker arrives at the remote."""
+    sub = subprocess.Popen(["mosquitto_sub", "-h", "127.0.0.1", "-p", str(remote.port), "-t",
+                            "bridge/probe", "-C", "1", "-W", str(timeout)],
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        end = time.monotonic() + timeout
+        while sub.poll() is None and time.monotonic() < end:
+            subprocess.call(["mosquitto_pub", "-h", "127.0.0.1", "-p", str(broker.port), "-t",
+                             "bridge/probe", "-m", "probe", "-q", "1"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            time.sleep(0.2)
+        if sub.poll() != 0:
+            raise RuntimeError("the bridge forwarded nothing within %ds" % timeout)
+    finally:
+        if sub.poll() is None:
+            sub.kill()
+        sub.wait()
+
+
+def cpu_seconds(pid):
+    """User + system CPU time of a process so far."""
+    with open("/proc/%d/stat" % pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def bridge_scenario(bench, b, qos, rate=0):
+    """10 publishers on the broker, 1 subscriber on the remote, `bridge/#` forwarded over one
+    bridge connection. Paced (`rate` msg/s in all): delivered rate, latency through both
+    brokers and the bridging broker's CPU time per message. Open (rate 0): the rate the
+    bridge gets through to the remote, which is also what bounds it."""
+    remote = Mosquitto(REMOTE, b.workdir, b.certs)
+    remote.start()
+    b.stop()
+    bb = with_bridge(b, remote.port, qos)
+    try:
+        bb.start()
+        wait_bridged(bb, remote)
+        d = bench.duration
+        sub = Proc(bench.tool("sub", remote, ["-c", 1, "-t", "bridge/#", "-q", qos, "-d", d + 2,
+                                              "--idle-exit", 1.5]))
+        sub.wait_ready(60)
+        cpu = cpu_seconds(bb.proc.pid)
+        pub = Proc(bench.tool("pub", bb, ["-c", 10, "-t", "bridge/%i", "-q", qos, "-s", 64,
+                                          "-d", d] + (["-R", rate] if rate else [])))
+        p = pub.result(timeout=d + 30)
+        s = sub.result(timeout=d + 30)
+        cpu = cpu_seconds(bb.proc.pid) - cpu
+    finally:
+        bb.stop()
+        remote.stop()
+    if rate:
+        note = bench.order(s)
+        name = "bridged @%s msg/s, QoS %d" % ("{:,}".format(rate), qos)
         return {
-            "idle RSS (MB)": (idle / 1024.0, False, ""),
-            "%d idle connections, memory per connection (KB)" % self.conns:
-                (per_conn, False, note),
+            name + ", delivered (msg/s)": (s["msg_per_s"], True, note),
+            name + ", p99 (ms)": (s["lat_us"]["p99"] / 1000, False, note),
+            name + ", bridging broker CPU per message (us)":
+                (cpu * 1e6 / max(1, s["received"]), False, note),
         }
+    # Publishers are acknowledged by the bridging broker at once; what the remote cannot take
+    # waits in (and beyond its bound is dropped from) the bridge's queue.
+    note = "%s of %s published arrived in the window" % ("{:,}".format(s["received"]),
+                                                         "{:,}".format(p["sent"]))
+    return {"bridged 10->1 remote, QoS %d, open (msg/s)" % qos: (s["msg_per_s"], True, note)}
+
+
+# ----------------------------------------------------------------------------------------------
+# persistence: 10 publishers, QoS 1, to 10 persistent sessions (clean session 0), with the
+# broker's persistence on. nmq acknowledges a PUBLISH only once the messages it owes are in
+# SQLite (durability sync: fsynced; interval: committed every 100ms). mosquitto's persistence
+# is a snapshot written every autosave_interval (default 30 min): it acknowledges at once and
+# a crash loses what came since the last snapshot, so its figure is an upper bound.
+
+def persistence_scenario(bench, b, durability):
+    folder = tempfile.mkdtemp(prefix="persist-", dir=b.workdir)
+    if b.name == "nmq":
+        extra = ('sqlite {\n    mounted_file_path = "%s"\n    durability = %s\n}\n'
+                 % (folder, durability))
+    else:
+        extra = "persistence true\npersistence_location %s/\n" % folder
+    b.stop()
+    bb = with_extra(b, extra)
+    try:
+        bb.start()
+        _, s = bench.pub_sub(bb, ["-c", 10, "-t", "persist/%i", "-q", 1, "-C", "false",
+                                  "--prefix", "psub"],
+                             ["-c", 10, "-t", "persist/%i", "-q", 1, "-s", 64])
+    finally:
+        bb.stop()
+    label = "persistence on (nmq: %s)" % durability
+    return {"%s, 10 pairs, QoS 1, persistent sessions (msg/s)" % label:
+            (s["msg_per_s"], True, bench.order(s))}
+
+
+def no_persistence_scenario(bench, b):
+    _, s = bench.pub_sub(b, ["-c", 10, "-t", "persist/%i", "-q", 1, "-C", "false",
+                             "--prefix", "psub"],
+                         ["-c", 10, "-t", "persist/%i", "-q", 1, "-s", 64])
+    return {"persistence off, 10 pairs, QoS 1, persistent sessions (msg/s)":
+            (s["msg_per_s"], True, bench.order(s))}
 
 
 SCENARIOS = [
@@ -305,6 +522,24 @@ SCENARIOS = [
     ("large", lambda bench, b: bench.large(b)),
     ("latency", lambda bench, b: bench.latency(b)),
     ("idle", lambda bench, b: bench.idle(b)),
+    # The same measures over the other listeners.
+    ("tls-pairs", lambda bench, b: bench.pairs(b, 0, "tls")),
+    ("tls-pairs-qos1", lambda bench, b: bench.pairs(b, 1, "tls")),
+    ("tls-large", lambda bench, b: bench.large(b, "tls")),
+    ("tls-latency", lambda bench, b: bench.latency(b, "tls")),
+    ("tls-idle", lambda bench, b: bench.idle(b, "tls", conns=2000)),
+    ("ws-pairs", lambda bench, b: bench.pairs(b, 0, "ws")),
+    ("ws-large", lambda bench, b: bench.large(b, "ws")),
+    ("ws-latency", lambda bench, b: bench.latency(b, "ws")),
+    ("ws-idle", lambda bench, b: bench.idle(b, "ws", conns=2000)),
+    ("wss-pairs", lambda bench, b: bench.pairs(b, 0, "wss")),
+    ("wss-large", lambda bench, b: bench.large(b, "wss")),
+    ("bridge-qos1", lambda bench, b: bridge_scenario(bench, b, 1, rate=5000)),
+    ("bridge-qos0-open", lambda bench, b: bridge_scenario(bench, b, 0)),
+    ("bridge-qos1-open", lambda bench, b: bridge_scenario(bench, b, 1)),
+    ("persist-off", lambda bench, b: no_persistence_scenario(bench, b)),
+    ("persist-sync", lambda bench, b: persistence_scenario(bench, b, "sync")),
+    ("persist-interval", lambda bench, b: persistence_scenario(bench, b, "interval")),
 ]
 
 
@@ -367,13 +602,14 @@ def main():
     if not os.access(args.cli, os.X_OK):
         sys.exit("no load generator at %s (build nanomq_cli first)" % args.cli)
     workdir = tempfile.mkdtemp(prefix="nmq-bench-")
+    certs = make_certs(workdir)
     brokers = []
     if args.nmq != "none":
         if not os.access(args.nmq, os.X_OK):
             sys.exit("no broker at %s (or pass --nmq none)" % args.nmq)
-        brokers.append(Nmq(os.path.abspath(args.nmq), workdir))
+        brokers.append(Nmq(os.path.abspath(args.nmq), workdir, certs))
     if args.mosquitto != "none":
-        brokers.append(Mosquitto(args.mosquitto, workdir))
+        brokers.append(Mosquitto(args.mosquitto, workdir, certs))
     if not brokers:
         sys.exit("nothing to run")
     only = [s for s in args.only.split(",") if s]
@@ -381,7 +617,7 @@ def main():
     if unknown:
         sys.exit("unknown scenario(s): %s" % ", ".join(sorted(unknown)))
 
-    bench = Bench(os.path.abspath(args.cli), args.duration, args.threads, args.conns)
+    bench = Bench(os.path.abspath(args.cli), args.duration, args.threads, args.conns, certs)
     rows = {}  # metric -> {broker: (value, note)}
     order = []
     better = {}

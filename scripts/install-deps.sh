@@ -9,7 +9,7 @@ packages=(
   libssl-dev libsqlite3-dev libspdlog-dev libfmt-dev libcli11-dev libjwt-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   clang libclang-rt-14-dev
-  python3 python3-pytest python3-paho-mqtt python3-requests
+  python3 python3-pytest python3-paho-mqtt python3-requests python3-jwt
   mosquitto mosquitto-clients openssl curl
 )
 

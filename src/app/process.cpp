@@ -125,6 +125,56 @@ int stop_running(const std::string& path, int seconds, std::string& message) {
     return 2;
 }
 
+namespace {
+constexpr const char* kRestartVariable = "NANOMQ_RESTARTED_IN_PLACE";
+
+// Descriptors 3 and up are closed by the exec: a listener left open would hold its port
+// against the new image. close_range does it in one call; /proc/self/fd where it is missing.
+void close_on_exec_all() {
+#ifdef CLOSE_RANGE_CLOEXEC
+    if (::close_range(3, ~0u, CLOSE_RANGE_CLOEXEC) == 0) return;
+#endif
+    std::vector<int> fds;
+    std::error_code ec;
+    for (const auto& entry : fs::directory_iterator("/proc/self/fd", ec)) {
+        const std::string name = entry.path().filename().string();
+        char* end = nullptr;
+        long fd = std::strtol(name.c_str(), &end, 10);
+        if (end != name.c_str() && *end == '\0' && fd > 2) fds.push_back(static_cast<int>(fd));
+    }
+    for (int fd : fds) {
+        int flags = ::fcntl(fd, F_GETFD);
+        if (flags >= 0) ::fcntl(fd, F_SETFD, flags | FD_CLOEXEC);
+    }
+}
+}  // namespace
+
+RestartMark take_restart_mark() {
+    const char* v = std::getenv(kRestartVariable);
+    RestartMark mark = RestartMark::kNone;
+    if (v != nullptr)
+        mark = std::string(v) == "daemon" ? RestartMark::kDaemon : RestartMark::kForeground;
+    ::unsetenv(kRestartVariable);
+    return mark;
+}
+
+std::string restart_in_place(const std::vector<std::string>& args, const std::string& cwd,
+                             bool daemonized) {
+    if (args.empty()) return "no arguments to restart with";
+    if (!cwd.empty() && ::chdir(cwd.c_str()) != 0)
+        return "chdir " + cwd + ": " + std::strerror(errno);
+    std::vector<char*> argv;
+    for (const auto& a : args)
+        argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    ::setenv(kRestartVariable, daemonized ? "daemon" : "foreground", 1);
+    close_on_exec_all();
+    ::execv("/proc/self/exe", argv.data());
+    const std::string error = std::string("exec /proc/self/exe: ") + std::strerror(errno);
+    ::unsetenv(kRestartVariable);
+    return error;
+}
+
 bool daemonize(std::string& error) {
     pid_t pid = ::fork();
     if (pid < 0) {

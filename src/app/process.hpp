@@ -28,6 +28,17 @@ std::optional<pid_t> running_pid(const std::string& path);
 // Returns 0 when it stopped, 1 when none was running, 2 when it did not stop in time.
 int stop_running(const std::string& path, int seconds, std::string& message);
 
+// A restart in place (HTTP API req 10): the process executes itself again, keeping its PID.
+// The mark tells the new image that it is a restart, and whether it runs as a daemon already.
+enum class RestartMark { kNone, kForeground, kDaemon };
+// Reads and clears the mark (an environment variable set by restart_in_place).
+RestartMark take_restart_mark();
+// Executes /proc/self/exe with `args` (args[0] first) in this process, from the folder `cwd`
+// (where relative paths in `args` were given), every descriptor but stdin, stdout and stderr
+// closed on the way. Returns only on failure, with the reason.
+std::string restart_in_place(const std::vector<std::string>& args, const std::string& cwd,
+                             bool daemonized);
+
 // Detaches from the terminal (double fork, new session, stdio to /dev/null, cwd "/").
 // Returns in the daemon; the original process exits. False on failure.
 bool daemonize(std::string& error);

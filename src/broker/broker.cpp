@@ -4,6 +4,8 @@
 #include <mutex>
 #include <unordered_map>
 
+#include "broker/persistence.hpp"
+
 namespace nmq::broker {
 
 Broker::Broker(const config::Config& config, std::vector<Worker::Post> posts) : config_(config) {
@@ -34,8 +36,88 @@ std::uint32_t Broker::home_of(std::string_view client_id) const noexcept {
 }
 
 void Broker::retain(const MessagePtr& msg) {
-    std::unique_lock lock(retained_mutex_);
-    retained_.set(msg);
+    {
+        std::unique_lock lock(retained_mutex_);
+        retained_.set(msg);
+    }
+    if (store_ && !msg->sys) {
+        // An empty payload clears the topic's retained message [MQTT-3.3.1-10].
+        if (msg->payload.empty()) {
+            store_->delete_retained(msg->topic);
+        } else if (msg->store_id != 0) {
+            store_->put_retained(msg);
+        }
+    }
+}
+
+std::size_t Broker::restore(Store& store) {
+    // Read back with store_ still null: rebuilding the sessions writes nothing back.
+    const Restored r = store.restore();
+    struct Attach {
+        Store*& to;
+        Store& store;
+        ~Attach() { to = &store; }
+    } attach{store_, store};
+    const auto now_wall = wall_ms();
+    const auto now = Clock::now();
+    std::unordered_map<std::string_view, Session*> sessions;
+    for (const auto& stored : r.sessions) {
+        auto offline_ms = stored.disconnected_at_ms == 0
+                              ? std::int64_t{0}  // the broker stopped while it was connected
+                              : std::max<std::int64_t>(0, now_wall - stored.disconnected_at_ms);
+        if (stored.expiry_interval != 0xFFFFFFFF &&
+            offline_ms >= std::int64_t{stored.expiry_interval} * 1000) {
+            store.delete_session(stored.client_id);  // expired while the broker was down
+            continue;
+        }
+        Worker& w = worker(home_of(stored.client_id));
+        Session& s = w.create_session(stored.client_id);
+        s.username = stored.username;
+        s.version = static_cast<mqtt::Version>(stored.version);
+        s.expiry_interval = stored.expiry_interval;
+        s.in_store = true;
+        w.session_offline(s);
+        s.disconnected_at = now - std::chrono::milliseconds(offline_ms);
+        sessions.emplace(s.client_id, &s);
+    }
+    for (const auto& sub : r.subscriptions) {
+        auto it = sessions.find(sub.client_id);
+        if (it == sessions.end()) continue;
+        SubscriptionEntry e;
+        e.options.qos = static_cast<mqtt::QoS>(std::min(sub.options & 0x03, 2));
+        e.options.no_local = (sub.options & 0x04) != 0;
+        e.options.retain_as_published = (sub.options & 0x08) != 0;
+        e.options.retain_handling = static_cast<std::uint8_t>((sub.options >> 4) & 0x03);
+        e.subscription_id = sub.subscription_id;
+        it->second->worker.subscribe(*it->second, sub.filter, e);
+    }
+    std::unordered_map<std::uint64_t, MessagePtr> messages;
+    for (const auto& m : r.messages) {
+        if (auto msg = from_stored(m)) messages.emplace(m.id, std::move(msg));
+    }
+    for (const auto& d : r.deliveries) {
+        auto s = sessions.find(d.client_id);
+        auto m = messages.find(d.message_id);
+        if (s == sessions.end() || m == messages.end()) {
+            store.delete_delivery(d.client_id, d.message_id);
+            continue;
+        }
+        Outgoing out;
+        out.msg = m->second;
+        out.qos = static_cast<mqtt::QoS>(std::min<int>(d.qos, 2));
+        s->second->restore_owed(std::move(out), d.state, d.packet_id);
+    }
+    for (const auto& [client_id, packet_id] : r.inbound_qos2) {
+        if (auto s = sessions.find(client_id); s != sessions.end())
+            s->second->inbound_qos2.insert(packet_id);
+    }
+    {
+        std::unique_lock lock(retained_mutex_);
+        for (const auto& m : r.retained) {
+            if (auto msg = from_stored(m)) retained_.set(std::move(msg));
+        }
+    }
+    return sessions.size();
 }
 
 void Broker::find_retained(std::string_view filter, std::vector<MessagePtr>& out) const {

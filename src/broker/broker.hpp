@@ -19,6 +19,7 @@
 #include "broker/retained_store.hpp"
 #include "broker/snapshot.hpp"
 #include "broker/stats.hpp"
+#include "broker/store.hpp"
 #include "broker/subscription_trie.hpp"
 #include "broker/worker.hpp"
 #include "config/config.hpp"
@@ -59,6 +60,13 @@ class Broker {
     // on one of the worker threads. Safe to call from any thread.
     void snapshot(std::function<void(BrokerSnapshot)> done);
 
+    // Persistence, or null when it is off.
+    Store* store() const noexcept { return store_; }
+    // Start-up, before the workers run: reads back sessions, subscriptions, owed messages and
+    // retained messages, then keeps `store` for everything that follows (it must outlive the
+    // broker's workers). Returns how many sessions came back.
+    std::size_t restore(Store& store);
+
     // Publishes a broker-generated message ($SYS events); not counted as message_in.
     void publish_sys(std::uint32_t worker, std::string topic, std::string payload);
 
@@ -70,6 +78,7 @@ class Broker {
     std::vector<std::unique_ptr<SubscriptionTrie>> tries_;  // one replica per worker
     mutable std::shared_mutex retained_mutex_;
     RetainedStore retained_;
+    Store* store_ = nullptr;
 };
 
 }  // namespace nmq::broker

@@ -4,6 +4,7 @@
 #include <random>
 
 #include "broker/broker.hpp"
+#include "broker/persistence.hpp"
 #include "broker/sys_events.hpp"
 #include "broker/worker.hpp"
 #include "core/log.hpp"
@@ -240,11 +241,28 @@ void Client::handle_connect(std::uint8_t flags, std::string_view body) {
                        "enhanced authentication is not supported");
         return;
     }
-    if (!worker_.config().auth.allow_anonymous && !c.username) {
-        refuse_connect(
-            version_ == Version::kV5 ? ReasonCode::kNotAuthorized : ReasonCode::kNotAuthorized,
-            version_, "anonymous clients are not allowed");
-        return;
+    switch (auth::check_credentials(worker_.config().auth, c.username, c.password)) {
+        case auth::Credentials::kAccepted:
+            break;
+        case auth::Credentials::kAnonymousRefused:
+            // 3.1.1 0x05 / 5.0 0x87 [MQTT-3.2.2-6]
+            logger()->warn(
+                "{}: CONNECT of client '{}' refused: no user name and "
+                "allow_anonymous is false",
+                transport_.remote_address(), c.client_id);
+            refuse_connect(ReasonCode::kNotAuthorized, version_,
+                           "anonymous clients are not allowed");
+            return;
+        case auth::Credentials::kBadCredentials:
+            // 3.1.1 0x05 (not authorized, as NanoMQ and mosquitto answer) / 5.0 0x86.
+            logger()->warn(
+                "{}: CONNECT of client '{}' refused: bad user name or password for "
+                "user '{}'",
+                transport_.remote_address(), c.client_id, *c.username);
+            refuse_connect(version_ == Version::kV5 ? ReasonCode::kBadUserNameOrPassword
+                                                    : ReasonCode::kNotAuthorized,
+                           version_, "bad user name or password");
+            return;
     }
 
     std::string assigned;
@@ -330,6 +348,16 @@ void Client::handle_connect(std::uint8_t flags, std::string_view body) {
     s->address = transport_.remote_address();
     s->will = c.will ? std::make_unique<mqtt::Will>(std::move(*c.will)) : nullptr;
     state_ = State::kConnected;
+    if (Store* store = worker_.broker.store()) {
+        if (s->persistent()) {
+            store->put_session({s->client_id, s->username, static_cast<std::uint8_t>(version_),
+                                s->expiry_interval, 0});
+            s->in_store = true;
+        } else if (s->in_store) {  // resumed, but no longer kept beyond this connection
+            store->delete_session(s->client_id);
+            s->in_store = false;
+        }
+    }
 
     send_connack(present, assigned.empty() ? nullptr : &assigned);
     logger()->debug("{}: connected from {} (v{}, keepalive {}s, session present {})", s->client_id,
@@ -388,6 +416,14 @@ void Client::handle_publish(std::uint8_t flags, std::string_view body) {
         return;
     }
 
+    if (const auto& a = worker_.config().auth; a.acl_configured) {
+        auto verdict = auth::check_acl(a, identity(), auth::Action::kPublish, p.topic);
+        if (!verdict.allow) {
+            refuse_publish(p.qos, p.packet_id, p.topic, verdict);
+            return;
+        }
+    }
+
     std::size_t matched = 0;
     bool duplicate = p.qos == QoS::kExactlyOnce && session_->inbound_qos2.count(p.packet_id);
     if (!duplicate) {
@@ -397,6 +433,10 @@ void Client::handle_publish(std::uint8_t flags, std::string_view body) {
         msg->qos = p.qos;
         msg->retain = p.retain;
         msg->publisher = session_->id;
+        if (worker_.broker.store() && (p.qos != QoS::kAtMostOnce || p.retain)) {
+            msg->store_id = worker_.broker.store()->next_message_id();
+            msg->received_wall_ms = wall_ms();
+        }
         if (version_ == Version::kV5) {
             if (p.props.message_expiry_interval) msg->received = Clock::now();
             p.props.subscription_identifiers.clear();
@@ -410,17 +450,52 @@ void Client::handle_publish(std::uint8_t flags, std::string_view body) {
                               p.packet_id,
                               matched ? ReasonCode::kSuccess : ReasonCode::kNoMatchingSubscribers,
                               {}};
-        send(ack);
+        send_when_stored(ack);
     } else if (p.qos == QoS::kExactlyOnce) {
         // [MQTT-4.3.3-?] method B: the message is routed once, on the first PUBLISH; the packet
         // id is remembered until PUBREL so a re-sent PUBLISH is not routed again.
-        if (!duplicate) session_->inbound_qos2.insert(p.packet_id);
+        if (!duplicate) {
+            session_->inbound_qos2.insert(p.packet_id);
+            if (session_->persistent())
+                worker_.broker.store()->put_inbound_qos2(session_->client_id, p.packet_id);
+        }
         mqtt::PubResponse rec{
             PacketType::kPubrec,
             p.packet_id,
             (matched || duplicate) ? ReasonCode::kSuccess : ReasonCode::kNoMatchingSubscribers,
             {}};
-        send(rec);
+        send_when_stored(rec);
+    }
+}
+
+auth::Identity Client::identity() const {
+    return {session_->client_id, session_->username.empty() ? nullptr : &session_->username,
+            transport_.remote_address()};
+}
+
+bool Client::acl_denied(auth::Action action, std::string_view topic, const auth::Verdict& v) {
+    logger()->warn("{}: {} of client '{}' (user '{}') to '{}' denied by {}",
+                   transport_.remote_address(),
+                   action == auth::Action::kPublish ? "PUBLISH" : "SUBSCRIBE", session_->client_id,
+                   session_->username, topic, auth::describe(v));
+    if (worker_.config().auth.deny_action != config::AclDenyAction::kDisconnect) return false;
+    disconnect(ReasonCode::kNotAuthorized, "not authorized");
+    return true;
+}
+
+void Client::refuse_publish(QoS qos, std::uint16_t packet_id, std::string_view topic,
+                            const auth::Verdict& v) {
+    if (acl_denied(auth::Action::kPublish, topic, v)) return;
+    // deny_action = ignore: the message is dropped; 5.0 says why in the acknowledgement
+    // (0x87), 3.1.1 cannot and acknowledges as usual so the publisher does not re-send.
+    auto reason = version_ == Version::kV5 ? ReasonCode::kNotAuthorized : ReasonCode::kSuccess;
+    if (qos == QoS::kAtLeastOnce) {
+        send(mqtt::PubResponse{PacketType::kPuback, packet_id, reason, {}});
+    } else if (qos == QoS::kExactlyOnce) {
+        // A 5.0 PUBREC with a failure code ends the flow [MQTT-4.3.3-?]; a 3.1.1 one waits for
+        // PUBREL like any other.
+        if (version_ != Version::kV5) session_->inbound_qos2.insert(packet_id);
+        send(mqtt::PubResponse{PacketType::kPubrec, packet_id, reason, {}});
     }
 }
 
@@ -444,6 +519,8 @@ void Client::handle_pub_response(const mqtt::FixedHeader& h, std::string_view bo
             break;
         case PacketType::kPubrel: {
             bool known = session_->inbound_qos2.erase(p.packet_id) > 0;
+            if (known && session_->persistent())
+                worker_.broker.store()->delete_inbound_qos2(session_->client_id, p.packet_id);
             send(mqtt::PubResponse{
                 PacketType::kPubcomp,
                 p.packet_id,
@@ -485,6 +562,14 @@ void Client::handle_subscribe(std::uint8_t flags, std::string_view body) {
             protocol_violation({ReasonCode::kProtocolError, "no local on a shared subscription"});
             return;
         }
+        if (const auto& a = worker_.config().auth; a.acl_configured) {
+            auto verdict = auth::check_acl(a, identity(), auth::Action::kSubscribe, t.filter);
+            if (!verdict.allow) {
+                if (acl_denied(auth::Action::kSubscribe, t.filter, verdict)) return;
+                ack.reasons.push_back(ReasonCode::kNotAuthorized);  // 3.1.1: 0x80
+                continue;
+            }
+        }
         SubscriptionEntry e{t.options, sub_id};
         bool existed = worker_.subscribe(*session_, t.filter, e);
         ack.reasons.push_back(static_cast<ReasonCode>(t.options.qos));
@@ -500,6 +585,22 @@ void Client::handle_subscribe(std::uint8_t flags, std::string_view body) {
         retained.push_back({std::move(t.filter), t.options, sub_id});
     }
     send_when_settled(std::move(ack), std::move(retained));
+}
+
+template <class Ack>
+void Client::send_when_stored(Ack ack) {
+    if (!worker_.broker.store()) {
+        send(ack);
+        return;
+    }
+    auto* worker = &worker_;
+    auto sid = session_->id;
+    auto generation = session_->generation;
+    worker_.after_stored([worker, sid, generation, ack = std::move(ack)] {
+        Session* s = worker->find_session_by_id(sid);
+        if (!s || !s->client || s->generation != generation || !s->client->connected()) return;
+        s->client->send(ack);
+    });
 }
 
 template <class Ack>

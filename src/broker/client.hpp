@@ -9,6 +9,7 @@
 #include <string>
 #include <string_view>
 
+#include "auth/auth.hpp"
 #include "broker/message.hpp"
 #include "broker/session.hpp"
 #include "broker/transport.hpp"
@@ -68,6 +69,11 @@ class Client {
     void handle_unsubscribe(std::uint8_t flags, std::string_view body);
     void handle_disconnect(std::uint8_t flags, std::string_view body);
     void refuse_connect(ReasonCode reason, mqtt::Version version, const char* why);
+    auth::Identity identity() const;
+    // Logs an ACL refusal; with deny_action = disconnect also ends the connection (true).
+    bool acl_denied(auth::Action action, std::string_view topic, const auth::Verdict& v);
+    void refuse_publish(mqtt::QoS qos, std::uint16_t packet_id, std::string_view topic,
+                        const auth::Verdict& v);
     void protocol_violation(const Error& e);
     void send_connack(bool session_present, const std::string* assigned_id);
     void send_retained(const std::string& filter, const mqtt::SubscribeOptions& options,
@@ -82,6 +88,10 @@ class Client {
     // holds the session then.
     template <class Ack>
     void send_when_settled(Ack ack, std::vector<RetainedRequest> retained);
+    // Persistence on: sends `ack` once what this PUBLISH caused is stored
+    // (Worker::after_stored), if this connection still holds the session then.
+    template <class Ack>
+    void send_when_stored(Ack ack);
     void detach(bool publish_will);
     template <class P>
     void send(const P& packet);

@@ -26,6 +26,11 @@ struct Message {
     SessionId publisher = 0;       // 0: the broker itself (wills keep their session's id)
     bool from_bridge = false;
     bool sys = false;  // broker-generated ($SYS): counted nowhere (API req 2)
+    // Its id in the persistent store; 0 when it is not to be stored (persistence off, QoS 0).
+    std::uint64_t store_id = 0;
+    // Wall-clock time it arrived (ms since the epoch), kept only when it is stored, so that
+    // its expiry can be told after a restart.
+    std::int64_t received_wall_ms = 0;
 
     bool has_expiry() const noexcept { return props && props->message_expiry_interval; }
     // True when a Message Expiry Interval has run out; reads the clock only for messages

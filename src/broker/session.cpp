@@ -4,6 +4,7 @@
 
 #include "broker/broker.hpp"
 #include "broker/client.hpp"
+#include "broker/store.hpp"
 #include "broker/worker.hpp"
 
 namespace nmq::broker {
@@ -53,12 +54,57 @@ void Session::deliver(Outgoing&& out) {
     queue_or_drop(std::move(out));
 }
 
+bool Session::persistent() const noexcept {
+    return expiry_interval != 0 && worker.broker.store() != nullptr;
+}
+
+void Session::store_owed(Outgoing& out, std::uint8_t state, std::uint16_t packet_id) {
+    if (out.qos == mqtt::QoS::kAtMostOnce || out.msg->store_id == 0) return;
+    Store* store = worker.broker.store();
+    if (!store) return;
+    StoredDelivery d{client_id, out.msg->store_id, static_cast<std::uint8_t>(out.qos),
+                     static_cast<StoredDelivery::State>(state), packet_id};
+    if (out.stored) {
+        store->update_delivery(d);
+    } else if (persistent()) {
+        store->put_delivery(d, out.msg);
+        out.stored = true;
+    }
+}
+
+void Session::forget_owed(const Outgoing& out) {
+    if (out.stored) forget_owed(out.msg->store_id);
+}
+
+void Session::forget_owed(std::uint64_t store_id) {
+    if (store_id == 0) return;
+    if (Store* store = worker.broker.store()) store->delete_delivery(client_id, store_id);
+}
+
 void Session::queue_or_drop(Outgoing&& out) {
     if (queued() >= worker.config().mqtt.max_mqueue_len) {
         if (!out.msg->sys) worker.counters.add(worker.counters.message_drop);
+        forget_owed(out);
         return;
     }
+    store_owed(out, StoredDelivery::kQueued, 0);
     flows().queue.push_back(std::move(out));
+}
+
+void Session::restore_owed(Outgoing out, std::uint8_t state, std::uint16_t packet_id) {
+    out.stored = true;
+    if (state == StoredDelivery::kQueued || packet_id == 0 ||
+        flows().inflight.count(packet_id) != 0) {
+        flows().queue.push_back(std::move(out));
+        return;
+    }
+    auto& f = flows();
+    FlowState fs = state == StoredDelivery::kPubrecReceived ? FlowState::kAwaitPubcomp
+                   : out.qos == mqtt::QoS::kAtLeastOnce     ? FlowState::kAwaitPuback
+                                                            : FlowState::kAwaitPubrec;
+    std::uint64_t store_id = out.msg->store_id;
+    f.inflight.emplace(packet_id, Inflight{std::move(out), fs, f.next_seq++, store_id});
+    if (packet_id > f.last_id) f.last_id = packet_id;
 }
 
 bool Session::send_new(Outgoing& out) {
@@ -71,13 +117,16 @@ bool Session::send_new(Outgoing& out) {
     if (!client->send_publish(out, pid, false)) {  // larger than the client accepts
         release_flows_if_idle();
         if (!out.msg->sys) worker.counters.add(worker.counters.message_drop);
+        forget_owed(out);
         return true;
     }
     ++delivered;
     if (!out.msg->sys) worker.counters.add(worker.counters.message_out);
     auto state =
         out.qos == mqtt::QoS::kAtLeastOnce ? FlowState::kAwaitPuback : FlowState::kAwaitPubrec;
-    f.inflight.emplace(pid, Inflight{std::move(out), state, f.next_seq++});
+    store_owed(out, StoredDelivery::kSent, pid);
+    std::uint64_t store_id = out.stored ? out.msg->store_id : 0;
+    f.inflight.emplace(pid, Inflight{std::move(out), state, f.next_seq++, store_id});
     return true;
 }
 
@@ -88,6 +137,7 @@ void Session::pump() {
         flows_->queue.pop_front();
         if (out.msg->expired_now()) {
             if (!out.msg->sys) worker.counters.add(worker.counters.message_drop);
+            forget_owed(out);
             continue;
         }
         if (out.qos == mqtt::QoS::kAtMostOnce) {
@@ -125,6 +175,7 @@ void Session::on_puback(std::uint16_t pid) {
     if (!flows_) return;
     auto it = flows_->inflight.find(pid);
     if (it == flows_->inflight.end() || it->second.state != FlowState::kAwaitPuback) return;
+    forget_owed(it->second.store_id);
     flows_->inflight.erase(it);
     pump();
 }
@@ -135,11 +186,18 @@ bool Session::on_pubrec(std::uint16_t pid, bool failed) {
     if (it == flows_->inflight.end()) return false;
     if (it->second.state == FlowState::kAwaitPubrec) {
         if (failed) {  // [MQTT-4.3.3-?] a PUBREC with a failure code ends the flow
+            forget_owed(it->second.store_id);
             flows_->inflight.erase(it);
             pump();
             return true;
         }
         it->second.state = FlowState::kAwaitPubcomp;
+        if (it->second.store_id != 0) {
+            if (Store* store = worker.broker.store())
+                store->update_delivery({client_id, it->second.store_id,
+                                        static_cast<std::uint8_t>(it->second.out.qos),
+                                        StoredDelivery::kPubrecReceived, pid});
+        }
         it->second.out.msg.reset();  // the message itself is no longer needed
     }
     if (client) client->send_pubrel(pid);
@@ -150,6 +208,7 @@ void Session::on_pubcomp(std::uint16_t pid) {
     if (!flows_) return;
     auto it = flows_->inflight.find(pid);
     if (it == flows_->inflight.end() || it->second.state != FlowState::kAwaitPubcomp) return;
+    forget_owed(it->second.store_id);
     flows_->inflight.erase(it);
     pump();
 }

@@ -34,6 +34,7 @@ struct Outgoing {
     mqtt::QoS qos = mqtt::QoS::kAtMostOnce;  // delivered QoS: min(published, granted)
     bool retain = false;                     // RETAIN flag as sent
     std::vector<std::uint32_t> subscription_ids;
+    bool stored = false;  // a delivery row exists in the persistent store
 };
 
 class Session {
@@ -58,6 +59,7 @@ class Session {
     Clock::time_point disconnected_at{};
     std::optional<Clock::time_point> will_due;  // delayed will [MQTT-3.1.3-9]
     std::uint64_t delivered = 0;                // messages sent to this client (API req 5)
+    bool in_store = false;                      // written to the persistent store
 
     // A message routed to this session: sent now, queued, or dropped (counted) as the
     // receive window, the queue bound and the client's limits decide.
@@ -84,13 +86,25 @@ class Session {
     // Drops every queued and in-flight message (session discarded).
     void clear_messages();
 
+    // Kept in the persistent store (persistence on, and the session outlives its connection).
+    bool persistent() const noexcept;
+    // Start-up: a message owed to this session, read back from the store. kQueued goes to the
+    // queue; kSent and kPubrecReceived become in-flight flows with their packet id again, so
+    // they are re-sent (DUP) or released on resume [MQTT-4.4.0-1].
+    void restore_owed(Outgoing out, std::uint8_t state, std::uint16_t packet_id);
+
   private:
     enum class FlowState : std::uint8_t { kAwaitPuback, kAwaitPubrec, kAwaitPubcomp };
     struct Inflight {
         Outgoing out;
         FlowState state;
-        std::uint64_t seq;  // send order, for re-sending in order
+        std::uint64_t seq;           // send order, for re-sending in order
+        std::uint64_t store_id = 0;  // the message's id in the store, when out.stored
     };
+    // Persistence of one owed message (no-ops unless out.stored or the session persistent).
+    void store_owed(Outgoing& out, std::uint8_t state, std::uint16_t packet_id);
+    void forget_owed(const Outgoing& out);
+    void forget_owed(std::uint64_t store_id);
     bool window_open() const noexcept;
     bool send_new(Outgoing& out);  // assigns a packet id for QoS > 0; false: could not send
     void queue_or_drop(Outgoing&& out);

@@ -5,6 +5,7 @@
 
 #include "broker/broker.hpp"
 #include "broker/client.hpp"
+#include "broker/persistence.hpp"
 #include "core/log.hpp"
 #include "mqtt/topic.hpp"
 
@@ -15,6 +16,11 @@ constexpr std::uint32_t kNeverExpires = 0xFFFFFFFF;
 
 mqtt::QoS min_qos(mqtt::QoS a, mqtt::QoS b) {
     return a < b ? a : b;
+}
+
+std::shared_ptr<spdlog::logger> logger() {
+    static auto l = log::get("mqtt");
+    return l;
 }
 }  // namespace
 
@@ -86,11 +92,47 @@ std::size_t Worker::publish(MessagePtr msg, bool count_in) {
 
 void Worker::deliver_local(Delivery& d) {
     auto it = sessions_.find(d.session);
-    if (it == sessions_.end()) {  // ended while the delivery was on its way
+    if (it == sessions_.end()) {
+        // Not a session: a sink (looked up only here, so deliveries to sessions pay nothing).
+        if (!sinks_.empty()) {
+            if (auto s = sinks_.find(d.session); s != sinks_.end()) {
+                s->second.sink->deliver(std::move(d.out));
+                return;
+            }
+        }
+        // ended while the delivery was on its way
         if (!d.out.msg->sys) counters.add(counters.message_drop);
         return;
     }
     it->second->deliver(std::move(d.out));
+}
+
+SessionId Worker::add_sink(Sink& sink) {
+    SessionId id = broker.next_session_id();
+    sinks_.emplace(id, SinkEntry{&sink, {}});
+    return id;
+}
+
+void Worker::subscribe_sink(SessionId id, const std::string& filter,
+                            const mqtt::SubscribeOptions& options) {
+    auto it = sinks_.find(id);
+    if (it == sinks_.end()) return;
+    Subscriber sub{id, index, options, 0, mqtt::parse_shared_filter(filter).has_value()};
+    if (std::find(it->second.filters.begin(), it->second.filters.end(), filter) ==
+        it->second.filters.end())
+        it->second.filters.push_back(filter);
+    broker.trie(index).subscribe(filter, sub);
+    replicate([filter, sub](SubscriptionTrie& t) { t.subscribe(filter, sub); });
+}
+
+void Worker::remove_sink(SessionId id) {
+    auto it = sinks_.find(id);
+    if (it == sinks_.end()) return;
+    for (auto& filter : it->second.filters) {
+        broker.trie(index).unsubscribe(filter, id);
+        replicate([f = filter, id](SubscriptionTrie& t) { t.unsubscribe(f, id); });
+    }
+    sinks_.erase(it);
 }
 
 void Worker::flush_outboxes() {
@@ -128,6 +170,17 @@ void Worker::publish_will(Session& s) {
     if (!s.will) return;
     mqtt::Will w = std::move(*s.will);
     s.will.reset();
+    // A will is published for its client: the ACL applies as to any PUBLISH.
+    if (const auto& a = config().auth; a.acl_configured) {
+        auto verdict =
+            auth::check_acl(a, {s.client_id, s.username.empty() ? nullptr : &s.username, s.address},
+                            auth::Action::kPublish, w.topic);
+        if (!verdict.allow) {
+            logger()->warn("will of client '{}' (user '{}') to '{}' not published: denied by {}",
+                           s.client_id, s.username, w.topic, auth::describe(verdict));
+            return;
+        }
+    }
     auto msg = std::make_shared<Message>();
     msg->topic = std::move(w.topic);
     msg->payload = std::move(w.payload);
@@ -135,6 +188,11 @@ void Worker::publish_will(Session& s) {
     msg->retain = w.retain;
     msg->received = Clock::now();
     msg->publisher = s.id;
+    if (Store* store = broker.store();
+        store && (msg->qos != mqtt::QoS::kAtMostOnce || msg->retain)) {
+        msg->store_id = store->next_message_id();
+        msg->received_wall_ms = wall_ms();
+    }
     // Will Properties travel with the message, except the Will Delay Interval itself.
     w.props.will_delay_interval.reset();
     if (!w.props.empty()) msg->props = std::make_unique<mqtt::Properties>(std::move(w.props));
@@ -156,6 +214,7 @@ Session& Worker::create_session(const std::string& client_id) {
 }
 
 void Worker::destroy_session(Session& s) {
+    if (s.in_store) broker.store()->delete_session(s.client_id);
     for (auto& [filter, entry] : s.subscriptions) {
         broker.trie(index).unsubscribe(filter, s.id);
         replicate([f = filter, id = s.id](SubscriptionTrie& t) { t.unsubscribe(f, id); });
@@ -166,7 +225,46 @@ void Worker::destroy_session(Session& s) {
     if (it != sessions_.end()) sessions_.erase(it);  // destroys s
 }
 
+void Worker::after_stored(std::function<void()> done) {
+    stored_waiters_.push_back(std::move(done));
+    if (stored_round_posted_) return;
+    stored_round_posted_ = true;
+    post([this] { start_stored_round(); });
+}
+
+void Worker::start_stored_round() {
+    stored_round_posted_ = false;
+    Store* store = broker.store();
+    auto waiters = std::make_shared<std::vector<std::function<void()>>>();
+    waiters->swap(stored_waiters_);
+    if (!store) {
+        for (auto& fn : *waiters)
+            fn();
+        return;
+    }
+    // Deliveries of this turn go out first, so each worker's marker below runs after it has
+    // handed their records to the store.
+    flush_outboxes();
+    auto left = std::make_shared<std::atomic<std::uint32_t>>(broker.worker_count());
+    for (std::uint32_t i = 0; i < broker.worker_count(); ++i) {
+        broker.worker(i).post([this, store, left, waiters] {
+            store->sync([this, left, waiters] {
+                if (left->fetch_sub(1) != 1) return;
+                post([waiters] {
+                    for (auto& fn : *waiters)
+                        fn();
+                });
+            });
+        });
+    }
+}
+
 void Worker::session_offline(Session& s) {
+    if (s.persistent()) {
+        broker.store()->put_session({s.client_id, s.username, static_cast<std::uint8_t>(s.version),
+                                     s.expiry_interval, wall_ms()});
+        s.in_store = true;
+    }
     s.disconnected_at = Clock::now();
     bool expires_now = s.expiry_interval == 0;
     if (expires_now && !s.will_due) {
@@ -180,6 +278,15 @@ bool Worker::subscribe(Session& s, const std::string& filter, const Subscription
     Subscriber sub{s.id, index, e.options, e.subscription_id,
                    mqtt::parse_shared_filter(filter).has_value()};
     s.subscriptions[filter] = e;
+    if (s.persistent()) {
+        const auto& o = e.options;
+        broker.store()->put_subscription(
+            {s.client_id, filter,
+             static_cast<std::uint8_t>(static_cast<unsigned>(o.qos) | (o.no_local ? 0x04 : 0) |
+                                       (o.retain_as_published ? 0x08 : 0) |
+                                       (o.retain_handling << 4)),
+             e.subscription_id});
+    }
     bool existed = broker.trie(index).subscribe(filter, sub);
     replicate([filter, sub](SubscriptionTrie& t) { t.subscribe(filter, sub); });
     return existed;
@@ -189,6 +296,7 @@ bool Worker::unsubscribe(Session& s, const std::string& filter) {
     auto it = s.subscriptions.find(filter);
     if (it == s.subscriptions.end()) return false;
     s.subscriptions.erase(it);
+    if (s.persistent()) broker.store()->delete_subscription(s.client_id, filter);
     broker.trie(index).unsubscribe(filter, s.id);
     replicate([filter, id = s.id](SubscriptionTrie& t) { t.unsubscribe(filter, id); });
     return true;

@@ -15,6 +15,7 @@
 
 #include "broker/message.hpp"
 #include "broker/session.hpp"
+#include "broker/sink.hpp"
 #include "broker/stats.hpp"
 #include "broker/subscription_trie.hpp"
 #include "config/config.hpp"
@@ -74,10 +75,23 @@ class Worker {
     // (at once when there is one worker). SUBACK and UNSUBACK wait for it, so that a client
     // that has its SUBACK gets every message published afterwards, on any worker.
     void after_subscriptions_settle(std::function<void()> done);
+    // Persistence on: runs `done` on this worker once every record handed to the store before
+    // (by any worker, for the messages routed so far) is durable. Acknowledgements of QoS 1/2
+    // PUBLISHes wait for this, so none is sent for a message a crash would lose. Calls made
+    // in one turn of the loop share one round.
+    void after_stored(std::function<void()> done);
     Session* find_session_by_id(SessionId id) {
         auto it = sessions_.find(id);
         return it == sessions_.end() ? nullptr : it->second.get();
     }
+
+    // Internal subscribers (bridges), on this worker's thread. add_sink() gives the id the
+    // sink subscribes under (a session id, never reused); remove_sink() drops its
+    // subscriptions too. The sink must outlive its registration.
+    SessionId add_sink(Sink& sink);
+    void remove_sink(SessionId id);
+    void subscribe_sink(SessionId id, const std::string& filter,
+                        const mqtt::SubscribeOptions& options);
 
     // Called by other workers: deliveries for sessions of this worker (moved out of `batch`).
     void enqueue_remote(std::vector<Delivery>& batch);
@@ -113,6 +127,15 @@ class Worker {
     std::unordered_map<std::string_view, Session*, StringHash> by_client_id_;
     std::unordered_set<Client*> clients_;
     std::unordered_set<Session*> offline_timed_;  // offline sessions with an expiry or a will due
+    struct SinkEntry {
+        Sink* sink;
+        std::vector<std::string> filters;
+    };
+    std::unordered_map<SessionId, SinkEntry> sinks_;
+
+    std::vector<std::function<void()>> stored_waiters_;  // see after_stored
+    bool stored_round_posted_ = false;
+    void start_stored_round();
 
     std::vector<std::vector<Delivery>> outboxes_;  // per destination worker
     bool flush_posted_ = false;

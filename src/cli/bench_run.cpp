@@ -327,8 +327,14 @@ int run_bench(const BenchOptions& o) {
         std::fprintf(stderr, "nanomq_cli: cannot resolve %s: %s\n", o.conn.host.c_str(), e.what());
         return 1;
     }
-    BenchRun run(o, ep);
-    return run.run();
+    std::unique_ptr<BenchRun> run;
+    try {
+        run = std::make_unique<BenchRun>(o, ep);
+    } catch (const std::exception& e) {  // a TLS file that cannot be used
+        std::fprintf(stderr, "nanomq_cli: %s\n", e.what());
+        return 1;
+    }
+    return run->run();
 }
 
 }  // namespace nmq::cli

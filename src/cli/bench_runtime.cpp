@@ -22,13 +22,19 @@ BenchShared::BenchShared(const BenchOptions& o, tcp::endpoint ep)
     : opts(o),
       endpoint(ep),
       version(static_cast<mqtt::Version>(o.conn.version)),
-      acks(static_cast<mqtt::Version>(o.conn.version)) {}
+      acks(static_cast<mqtt::Version>(o.conn.version)),
+      tls(make_client_tls(o.conn)) {}
 
 // ---------------------------------------------------------------------------------------------
 // BenchConnection
 
 BenchConnection::BenchConnection(Worker& worker, std::uint32_t index, std::string client_id)
-    : worker_(worker), index_(index), client_id_(std::move(client_id)), socket_(worker.io()) {}
+    : worker_(worker),
+      index_(index),
+      client_id_(std::move(client_id)),
+      socket_(worker.io()),
+      stream_(
+          make_client_stream(worker.io(), worker.shared().opts.conn, worker.shared().tls.get())) {}
 
 BenchShared& BenchConnection::shared() noexcept {
     return worker_.shared();
@@ -37,11 +43,11 @@ BenchShared& BenchConnection::shared() noexcept {
 void BenchConnection::start() {
     state_ = State::kConnecting;
     connect_start_ns_ = now_ns();
-    socket_.async_connect(shared().endpoint, [this](const boost::system::error_code& ec) {
+    auto connected = [this](const boost::system::error_code& ec) {
         if (state_ != State::kConnecting) return;
         if (ec) return fail("connect", ec);
         boost::system::error_code ignored;
-        socket_.set_option(tcp::no_delay(true), ignored);
+        if (!stream_) socket_.set_option(tcp::no_delay(true), ignored);
         const BenchOptions& o = shared().opts;
         mqtt::Connect c;
         c.version = shared().version;
@@ -55,7 +61,12 @@ void BenchConnection::start() {
         state_ = State::kHandshake;
         kick_write();
         do_read();
-    });
+    };
+    if (stream_) {
+        stream_->async_connect(shared().endpoint, connected);
+    } else {
+        socket_.async_connect(shared().endpoint, connected);
+    }
 }
 
 void BenchConnection::stop() {
@@ -95,19 +106,28 @@ void BenchConnection::kick_write() {
     }
     writing_ = true;
     const std::array<asio::const_buffer, 2> bufs{asio::buffer(ctrl_writing_), data};
-    asio::async_write(socket_, bufs, [this](const boost::system::error_code& ec, std::size_t) {
+    auto written = [this](const boost::system::error_code& ec, std::size_t) {
         writing_ = false;
         if (state_ == State::kClosed) return;
         if (ec) return fail("write", ec);
         on_write_done();
         kick_write();
-    });
+    };
+    if (stream_) {
+        stream_->async_write(bufs, written);
+    } else {
+        asio::async_write(socket_, bufs, written);
+    }
 }
 
 void BenchConnection::do_read() {
-    socket_.async_read_some(
-        asio::buffer(rbuf_.data() + rend_, rbuf_.size() - rend_),
-        [this](const boost::system::error_code& ec, std::size_t n) { on_read(ec, n); });
+    auto into = asio::buffer(rbuf_.data() + rend_, rbuf_.size() - rend_);
+    auto done = [this](const boost::system::error_code& ec, std::size_t n) { on_read(ec, n); };
+    if (stream_) {
+        stream_->async_read_some(into, done);
+    } else {
+        socket_.async_read_some(into, done);
+    }
 }
 
 void BenchConnection::on_read(const boost::system::error_code& ec, std::size_t n) {
@@ -201,8 +221,12 @@ void BenchConnection::close_now() {
     if (state_ == State::kClosed) return;
     state_ = State::kClosed;
     boost::system::error_code ignored;
-    socket_.shutdown(tcp::socket::shutdown_both, ignored);
-    socket_.close(ignored);
+    if (stream_) {
+        stream_->close();
+    } else {
+        socket_.shutdown(tcp::socket::shutdown_both, ignored);
+        socket_.close(ignored);
+    }
     mark_finished();
 }
 

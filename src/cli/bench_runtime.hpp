@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "cli/ack_templates.hpp"
+#include "cli/client_stream.hpp"
 #include "cli/latency_histogram.hpp"
 #include "cli/options.hpp"
 #include "mqtt/types.hpp"
@@ -60,6 +61,7 @@ struct BenchShared {
     tcp::endpoint endpoint;
     mqtt::Version version;
     AckTemplates acks;
+    std::shared_ptr<boost::asio::ssl::context> tls;  // --tls: the client context
     std::size_t read_buffer_bytes = 64 * 1024;
     RunState state;
 };
@@ -116,6 +118,7 @@ class BenchConnection {
     std::string client_id_;
     State state_ = State::kIdle;
     tcp::socket socket_;
+    std::unique_ptr<ClientStream> stream_;  // --tls / --ws; null for plain TCP (socket_)
     std::vector<char> rbuf_;
     std::size_t rend_ = 0;
     std::string ctrl_pending_;

@@ -58,8 +58,20 @@ void add_sub(CLI::App& root, SubOptions& o, int& which) {
     app->callback([&which] { which = 2; });
 }
 
+void add_transport_options(CLI::App& app, ConnectOptions& c) {
+    app.add_flag("--tls", c.tls, "MQTT over TLS (with --ws: WebSocket over TLS)");
+    app.add_flag("--ws", c.ws, "MQTT over WebSocket");
+    app.add_option("--ws-path", c.ws_path, "HTTP path of the WebSocket endpoint")
+        ->capture_default_str();
+    app.add_option("--cafile", c.cafile, "CA certificates that verify the server (PEM)");
+    app.add_option("--cert", c.certfile, "Client certificate (PEM)");
+    app.add_option("--key", c.keyfile, "Key of the client certificate (PEM)");
+    app.add_flag("--insecure", c.insecure, "Do not verify the server's certificate");
+}
+
 void add_bench_common(CLI::App& app, BenchOptions& o) {
     add_connect_options(app, o.conn);
+    add_transport_options(app, o.conn);
     app.add_option("-c,--count", o.connections, "Number of connections")->capture_default_str();
     app.add_option("-n,--startnumber", o.start_number, "Index of the first connection (%i)")
         ->capture_default_str();

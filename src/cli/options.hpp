@@ -17,6 +17,14 @@ struct ConnectOptions {
     std::optional<std::string> password;
     std::uint16_t keepalive = 60;
     bool clean = true;
+    // Transport (bench): TLS and/or WebSocket; plain TCP when neither.
+    bool tls = false;
+    bool ws = false;
+    std::string ws_path = "/mqtt";
+    std::string cafile;     // CAs that verify the server; "" with --tls: the system's
+    std::string certfile;   // client certificate
+    std::string keyfile;    // its key ("" : in certfile)
+    bool insecure = false;  // do not verify the server's certificate
 };
 
 struct WillOptions {

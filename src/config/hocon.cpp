@@ -723,6 +723,7 @@ class Parser {
         std::optional<std::string> text = read_whole_file(path);
         if (!text) {
             if (required) fail(at, "include required(\"" + name + "\"): cannot read the file");
+            obj.missing_includes().push_back(at.to_string() + ": include \"" + name + "\"");
             if (doc_.options->warnings != nullptr) {
                 std::string where = at.to_string();
                 doc_.options->warnings->push_back(

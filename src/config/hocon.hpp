@@ -71,12 +71,19 @@ class HoconValue {
     // How an error message shows the value: "big" quoted, 12, true, an object, a list.
     std::string describe() const;
 
+    // Optional includes of this object whose file could not be read, as
+    // "file:line:col: include \"name\"". Sections that must not load without their file (the
+    // password and ACL files: fail closed) turn these into errors.
+    const std::vector<std::string>& missing_includes() const { return missing_includes_; }
+    std::vector<std::string>& missing_includes() { return missing_includes_; }
+
   private:
     HoconKind kind_ = HoconKind::kNull;
     bool bool_ = false;
     std::string text_ = "null";
     std::vector<HoconValue> items_;
     std::vector<HoconField> fields_;
+    std::vector<std::string> missing_includes_;
     SourceLocation location_;
 };
 

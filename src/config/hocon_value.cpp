@@ -116,6 +116,8 @@ void merge_hocon(HoconValue& into, HoconValue from) {
         into = std::move(from);
         return;
     }
+    for (auto& m : from.missing_includes())
+        into.missing_includes().push_back(std::move(m));
     for (auto& f : from.fields()) {
         if (HoconValue* existing = into.find(f.key)) {
             merge_hocon(*existing, std::move(f.value));

@@ -4,7 +4,11 @@
 // each in its own key_rows_<area>.cpp, so that an area's keys live beside each other.
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <limits>
+#include <map>
+#include <optional>
+#include <string>
 #include <string_view>
 #include <type_traits>
 #include <vector>
@@ -39,12 +43,23 @@ KeySetter field() {
 }
 
 // Rows of the feature areas (key_rows_<area>.cpp).
+std::vector<SectionSpec> auth_section_rows();
 std::vector<KeySpec> tls_ws_key_rows();
 std::vector<SectionSpec> tls_ws_section_rows();
 std::vector<UnsupportedSpec> tls_ws_unsupported_rows();
 std::vector<KeySpec> bridge_key_rows();
 std::vector<SectionSpec> bridge_section_rows();
 std::vector<UnsupportedSpec> bridge_unsupported_rows();
+// Checks across the keys of each bridge once everything is loaded; `where` gives the
+// "file:line:col" of a key. Throws ConfigError.
+void check_bridges(Config& config, const std::function<std::string(const std::string&)>& where);
+// The key=value format's bridge.mqtt.* keys: the HOCON assignment(s) for one line, or nullopt
+// when `key` is not a bridge key.
+struct OldBridgeState {
+    std::map<std::string, int> forwards;  // V1 `forwards=a,b` entries numbered per bridge
+};
+std::optional<std::string> old_bridge_key_to_hocon(std::string_view key, std::string_view value,
+                                                   OldBridgeState& state);
 std::vector<KeySpec> sqlite_key_rows();
 std::vector<SectionSpec> sqlite_section_rows();
 std::vector<UnsupportedSpec> sqlite_unsupported_rows();

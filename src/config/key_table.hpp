@@ -34,7 +34,9 @@ using KeyValue =
     std::variant<bool, std::int64_t, double, std::string, std::vector<std::string>, HostPort>;
 
 // Sets a converted value into the config. `name` is the segment a '*' in the path matched
-// (a listener's name), empty otherwise.
+// (a listener's name), empty otherwise; with several '*' (a bridge's name, then the position
+// of a list entry) the segments joined by kNameSeparator.
+inline constexpr char kNameSeparator = '\x1f';
 using KeySetter = std::function<void(Config&, const KeyValue&, std::string_view name)>;
 
 struct KeySpec {
@@ -58,6 +60,12 @@ struct SectionSpec {
     std::string path;
     std::string doc;
     std::function<void(Config&, std::string_view name, const HoconValue& section)> on_present;
+    // The handler reads the whole section itself (a list of users, ACL rules): loading does
+    // not walk into it key by key.
+    bool opaque = false;
+    // The value may also be a list of objects (`forwards = [{...}, {...}]`): each is walked
+    // as if it were the object named by its position ("0", "1", ...).
+    bool list = false;
 };
 
 // A key or section NanoMQ has and we do not implement yet: reported once, then skipped.

@@ -6,6 +6,7 @@
 #include <set>
 #include <utility>
 
+#include "config/key_rows.hpp"
 #include "config/key_table.hpp"
 
 namespace nmq::config {
@@ -31,20 +32,25 @@ std::string join(const std::vector<std::string>& path) {
 }
 
 // Does `pattern` ("listeners.tcp.*.bind") match `path` exactly (prefix_only: does it start
-// with `path`)? `name` receives what a '*' matched.
+// with `path`)? `name` receives what a '*' matched (several: joined by kNameSeparator).
 bool matches(std::string_view pattern, const std::vector<std::string>& path, bool prefix_only,
              std::string* name) {
     auto segments = split(pattern);
     if (prefix_only ? segments.size() <= path.size() : segments.size() != path.size()) {
         return false;
     }
+    std::string captured;
+    bool any = false;
     for (std::size_t i = 0; i < path.size(); ++i) {
         if (segments[i] == "*") {
-            if (name != nullptr) *name = path[i];
+            if (any) captured += kNameSeparator;
+            captured += path[i];
+            any = true;
         } else if (segments[i] != path[i]) {
             return false;
         }
     }
+    if (name != nullptr && any) *name = std::move(captured);
     return true;
 }
 
@@ -147,19 +153,57 @@ void require_object(const HoconField& f, const std::string& path) {
     }
 }
 
+void walk(const HoconValue& object, Walk& w);
+
+// The entries of a list section, each walked as the object named by its position.
+void walk_list(const HoconValue& list, Walk& w) {
+    for (std::size_t i = 0; i < list.items().size(); ++i) {
+        const HoconValue& item = list.items()[i];
+        w.path.push_back(std::to_string(i));
+        std::string dotted = join(w.path);
+        if (!item.is_object()) {
+            throw ConfigError(item.location().to_string() + ": " + dotted +
+                              ": expected an object, got " + item.describe());
+        }
+        w.set_where[dotted] = item.location();
+        walk(item, w);
+        w.path.pop_back();
+    }
+}
+
+// An unsupported row naming this exact path ("bridges.mqtt.cache") wins over a section row
+// with a '*' that also matches it ("bridges.mqtt.*").
+const UnsupportedSpec* match_unsupported_exactly(const std::vector<std::string>& path) {
+    for (const auto& spec : unsupported_table()) {
+        if (spec.path.find('*') == std::string::npos && matches(spec.path, path, false, nullptr))
+            return &spec;
+    }
+    return nullptr;
+}
+
 void walk(const HoconValue& object, Walk& w) {
     for (const auto& f : object.fields()) {
         w.path.push_back(f.key);
         std::string dotted = join(w.path);
         std::string name;
+        const UnsupportedSpec* unsupported = nullptr;
         if (const KeySpec* key = match_key(w.path, name)) {
             key->set(w.config, convert_value(*key, f.value, dotted), name);
             w.set_where[dotted] = f.value.location();
+        } else if ((unsupported = match_unsupported_exactly(w.path)) != nullptr) {
+            warn(w, ConfigWarning::Kind::kNotSupported, f.key_location, dotted,
+                 "not supported yet (" + unsupported->doc + "), ignored");
         } else if (const SectionSpec* section = match_section(w.path, name)) {
-            require_object(f, dotted);
-            section->on_present(w.config, name, f.value);
-            walk(f.value, w);
-        } else if (const UnsupportedSpec* unsupported = match_unsupported(w.path)) {
+            w.set_where[dotted] = f.value.location();
+            if (section->list && f.value.is_array()) {
+                section->on_present(w.config, name, f.value);
+                walk_list(f.value, w);
+            } else {
+                require_object(f, dotted);
+                section->on_present(w.config, name, f.value);
+                if (!section->opaque) walk(f.value, w);
+            }
+        } else if ((unsupported = match_unsupported(w.path)) != nullptr) {
             warn(w, ConfigWarning::Kind::kNotSupported, f.key_location, dotted,
                  "not supported yet (" + unsupported->doc + "), ignored");
         } else if (is_known_prefix(w.path)) {
@@ -179,6 +223,16 @@ std::string listener_path(const TcpListener& l) {
 
 // Checks that need more than one key, after every key is set.
 void finish(Walk& w, const HoconValue& root) {
+    check_bridges(w.config, [&](const std::string& key) {
+        // The key itself, else the nearest section around it, else the file.
+        for (std::string k = key;;) {
+            if (auto it = w.set_where.find(k); it != w.set_where.end())
+                return it->second.to_string();
+            auto dot = k.rfind('.');
+            if (dot == std::string::npos) return root.location().file;
+            k.resize(dot);
+        }
+    });
     auto& tcp = w.config.listeners.tcp;
     tcp.erase(std::remove_if(tcp.begin(), tcp.end(), [](const auto& l) { return !l.enable; }),
               tcp.end());

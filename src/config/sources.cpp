@@ -4,10 +4,12 @@
 #include <cctype>
 #include <cstdlib>
 #include <fstream>
+#include <initializer_list>
 #include <set>
 #include <sstream>
 
 #include "config/hocon.hpp"
+#include "config/key_rows.hpp"
 #include "config/key_table.hpp"
 
 namespace nmq::config {
@@ -15,7 +17,17 @@ namespace nmq::config {
 namespace {
 
 // How an old value becomes a HOCON value.
-enum class Conv { kText, kKiB, kSeconds, kPermille, kTcpUrl };
+enum class Conv {
+    kText,
+    kKiB,
+    kSeconds,
+    kPermille,
+    kTcpUrl,
+    kTlsUrl,
+    kWsUrl,
+    kWssUrl,
+    kStrictBool
+};
 
 struct OldKey {
     std::string_view old;
@@ -49,6 +61,19 @@ constexpr OldKey kOldKeys[] = {
     {"log.file", "log.file"},
     {"log.rotation.size", "log.rotation.size"},
     {"log.rotation.count", "log.rotation.count"},
+    // TLS and WebSocket (spec/nanomq-config.md 1.1); how tls.enable and websocket.enable
+    // combine is settled at the end of old_conf_to_hocon.
+    {"tls.enable", "listeners.ssl.enable", Conv::kStrictBool},
+    {"tls.url", "listeners.ssl.bind", Conv::kTlsUrl},
+    {"tls.keyfile", "listeners.ssl.keyfile"},
+    {"tls.certfile", "listeners.ssl.certfile"},
+    {"tls.cacertfile", "listeners.ssl.cacertfile"},
+    {"tls.key_password", "listeners.ssl.key_password"},
+    {"tls.verify_peer", "listeners.ssl.verify_peer", Conv::kStrictBool},
+    {"tls.fail_if_no_peer_cert", "listeners.ssl.fail_if_no_peer_cert", Conv::kStrictBool},
+    {"websocket.enable", "listeners.ws.enable"},
+    {"websocket.url", "listeners.ws.bind", Conv::kWsUrl},
+    {"websocket.tls_url", "listeners.wss.bind", Conv::kWssUrl},
 };
 
 const OldKey* find_old(std::string_view key) {
@@ -95,16 +120,58 @@ std::optional<std::string> convert(const OldKey& k, std::string_view value) {
             out << static_cast<double>(permille) / 1000.0;
             return out.str();
         }
-        case Conv::kTcpUrl: {
-            auto bind = tcp_url_to_bind(value);
+        case Conv::kTcpUrl:
+        case Conv::kTlsUrl:
+        case Conv::kWsUrl:
+        case Conv::kWssUrl: {
+            auto bind = k.conv == Conv::kTcpUrl   ? tcp_url_to_bind(value)
+                        : k.conv == Conv::kTlsUrl ? tls_url_to_bind(value)
+                                                  : ws_url_to_bind(value, k.conv == Conv::kWssUrl);
             if (!bind) return std::nullopt;
             return quote(*bind);
+        }
+        case Conv::kStrictBool:
+            // The V1 parser took only "true" for the tls.* booleans; anything else was false.
+            return value == "true" ? "true" : "false";
+    }
+    return std::nullopt;
+}
+
+}  // namespace
+
+namespace {
+
+// The address after "scheme://" when the scheme is one of `schemes` (a URL without a scheme
+// when `bare` is allowed); nullopt otherwise.
+std::optional<std::string> url_address(std::string_view url,
+                                       std::initializer_list<std::string_view> schemes, bool bare) {
+    auto scheme_end = url.find("://");
+    if (scheme_end == std::string_view::npos) {
+        if (!bare || url.empty()) return std::nullopt;
+        return std::string(url);
+    }
+    auto scheme = url.substr(0, scheme_end);
+    for (auto s : schemes) {
+        if (s == scheme) {
+            url.remove_prefix(scheme_end + 3);
+            if (url.empty()) return std::nullopt;
+            return std::string(url);
         }
     }
     return std::nullopt;
 }
 
 }  // namespace
+
+std::optional<std::string> tls_url_to_bind(std::string_view url) {
+    return url_address(
+        url, {"tls+nmq-tcp", "tls+broker+tcp", "tls+mqtt-tcp", "tls", "ssl", "mqtts"}, true);
+}
+
+std::optional<std::string> ws_url_to_bind(std::string_view url, bool secure) {
+    if (secure) return url_address(url, {"nmq-wss", "nmq+wss", "wss"}, true);
+    return url_address(url, {"nmq-ws", "nmq+ws", "ws"}, true);
+}
 
 std::optional<std::string> tcp_url_to_bind(std::string_view url) {
     auto scheme_end = url.find("://");
@@ -123,8 +190,12 @@ std::string old_conf_to_hocon(std::string_view text, const std::string& file_nam
                               std::vector<ConfigWarning>& warnings) {
     std::string out;
     std::set<std::string> warned;
+    OldBridgeState bridges;
     bool http_enable_seen = false;
     bool http_seen = false;
+    // In this format TLS is off unless tls.enable=true, WebSocket on unless websocket.enable
+    // says otherwise, and the secure WebSocket listener (websocket.tls_url) needs both.
+    bool tls_seen = false, tls_on = false, ws_on = true, wss_seen = false;
     std::size_t line_no = 0;
     while (!text.empty()) {
         ++line_no;
@@ -143,6 +214,12 @@ std::string old_conf_to_hocon(std::string_view text, const std::string& file_nam
         const OldKey* k = find_old(key);
         auto where = file_name + ":" + std::to_string(line_no) + ":1";
         if (!k) {
+            // bridge.mqtt.<name>.<item>: named bridges (and V1's single bridge.mqtt.<item>).
+            if (auto bridge = old_bridge_key_to_hocon(key, value, bridges)) {
+                out.pop_back();
+                out += *bridge + "\n";
+                continue;
+            }
             if (warned.insert(key).second) {
                 warnings.push_back({ConfigWarning::Kind::kNotSupported, where, key,
                                     where + ": " + key + ": not supported yet, ignored"});
@@ -151,12 +228,17 @@ std::string old_conf_to_hocon(std::string_view text, const std::string& file_nam
         }
         auto converted = convert(*k, value);
         if (!converted) {
-            warnings.push_back({ConfigWarning::Kind::kNotSupported, where, key,
-                                where + ": " + key + ": \"" + value +
-                                    "\" is not a TCP listener; not supported yet, ignored"});
+            warnings.push_back(
+                {ConfigWarning::Kind::kNotSupported, where, key,
+                 where + ": " + key + ": \"" + value +
+                     "\" is not a URL of this listener; not supported yet, ignored"});
             continue;
         }
         if (k->path == "http_server.enable") http_enable_seen = true;
+        if (k->old.substr(0, 4) == "tls.") tls_seen = true;
+        if (k->old == "tls.enable") tls_on = *converted == "true";
+        if (k->old == "websocket.enable") ws_on = lower(value) == "true" || lower(value) == "yes";
+        if (k->old == "websocket.tls_url") wss_seen = true;
         if (k->path.substr(0, 12) == "http_server.") http_seen = true;
         out.pop_back();
         out += std::string(k->path) + " = " + *converted + "\n";
@@ -164,6 +246,8 @@ std::string old_conf_to_hocon(std::string_view text, const std::string& file_nam
     // In this format the HTTP server is off unless http_server.enable says otherwise (in HOCON
     // the section's presence turns it on).
     if (http_seen && !http_enable_seen) out += "http_server.enable = false\n";
+    if (tls_seen && !tls_on) out += "listeners.ssl.enable = false\n";
+    if (wss_seen && !(tls_on && ws_on)) out += "listeners.wss.enable = false\n";
     return out;
 }
 
@@ -198,6 +282,26 @@ void apply_environment(Config& config, const Getenv& getenv, std::vector<ConfigW
                 *url + "\"");
         }
         add("NANOMQ_BROKER_URL", "listeners.tcp.bind", *bind);
+    }
+    if (auto url = getenv("NANOMQ_TLS_URL")) {
+        auto bind = tls_url_to_bind(*url);
+        if (!bind) {
+            throw ConfigError(
+                "environment NANOMQ_TLS_URL: expected a TLS URL like "
+                "tls+nmq-tcp://0.0.0.0:8883, got \"" +
+                *url + "\"");
+        }
+        add("NANOMQ_TLS_URL", "listeners.ssl.bind", *bind);
+    }
+    if (auto url = getenv("NANOMQ_WEBSOCKET_URL")) {
+        auto bind = ws_url_to_bind(*url, false);
+        if (!bind) {
+            throw ConfigError(
+                "environment NANOMQ_WEBSOCKET_URL: expected a WebSocket URL like "
+                "nmq-ws://0.0.0.0:8083/mqtt, got \"" +
+                *url + "\"");
+        }
+        add("NANOMQ_WEBSOCKET_URL", "listeners.ws.bind", *bind);
     }
     for (const auto& spec : key_table()) {
         if (spec.env.empty()) continue;

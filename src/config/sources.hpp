@@ -17,6 +17,13 @@ namespace nmq::config {
 // "0.0.0.0:1883"; nullopt for a URL of another transport (TLS, WebSocket).
 std::optional<std::string> tcp_url_to_bind(std::string_view url);
 
+// "tls+nmq-tcp://0.0.0.0:8883" (also tls+mqtt-tcp, tls, ssl, mqtts, or bare) -> "0.0.0.0:8883".
+std::optional<std::string> tls_url_to_bind(std::string_view url);
+
+// "nmq-ws://0.0.0.0:8083/mqtt" (also nmq+ws, ws, or bare) -> "0.0.0.0:8083/mqtt"; with
+// `secure`, the schemes nmq-wss, nmq+wss, wss.
+std::optional<std::string> ws_url_to_bind(std::string_view url, bool secure);
+
 // NanoMQ's key=value format, as its V1-era parser read it: all spaces and tabs are removed from
 // a line, lines starting with '#' are comments, the key ends at the first '=', a later line
 // overrides an earlier one. Returns HOCON text with one line per input line (same line numbers,

@@ -8,7 +8,9 @@
 #include <functional>
 #include <optional>
 #include <stdexcept>
+#include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include <boost/asio/dispatch.hpp>
@@ -20,9 +22,11 @@
 #include <boost/beast/http.hpp>
 
 #include "broker/broker.hpp"
+#include "config/overrides.hpp"
 #include "core/log.hpp"
 #include "http/auth.hpp"
 #include "http/envelope.hpp"
+#include "http/jwt.hpp"
 #include "http/routes.hpp"
 
 namespace nmq::http {
@@ -68,14 +72,76 @@ class RequestSlots {
     std::deque<std::function<void()>> waiting_;
 };
 
+std::string join(const std::vector<std::string>& items) {
+    std::string out;
+    for (const auto& i : items)
+        out += (out.empty() ? "" : ", ") + i;
+    return out;
+}
+
+// THREADING WARNING: touched only on the API thread (reconfigure() posts there).
 struct Shared {
-    const config::Config& config;
+    // The configuration as it stands: start-up, then reloads and req 12 changes. Credentials,
+    // auth type and max_body are read from it per request; req 11 shows it.
+    config::Config config;
+    // The listener's settings at start-up (what a change of them waits for: a restart).
+    const config::Config::HttpServer started;
     broker::Broker& broker;
+    ApiControl control;
+    std::shared_ptr<const JwtVerifier> jwt;  // when auth_type is jwt
     // Shared with snapshot callbacks still queued on broker workers, which may outlive the
     // ApiServer at shut-down: the sessions they hold need their io_context alive.
     std::shared_ptr<asio::io_context> ioc;
     RequestSlots slots;
     std::shared_ptr<spdlog::logger> log;
+
+    // req 12: where PEM contents given for TLS are kept, beside the overrides file.
+    std::string files_dir() const {
+        return control.overrides_file.empty() ? std::string() : control.overrides_file + ".d";
+    }
+
+    // Takes a new configuration; `source` says where it came from, for the log.
+    void adopt(const config::Config& fresh, std::string_view source) {
+        const auto& now = config.http_server;
+        const auto& hs = fresh.http_server;
+        const bool auth_changed = hs.username != now.username || hs.password != now.password ||
+                                  hs.auth_type != now.auth_type ||
+                                  hs.jwt_public_keyfile != now.jwt_public_keyfile;
+        std::shared_ptr<const JwtVerifier> verifier = jwt;
+        if (auth_changed || hs.auth_type == config::HttpAuthType::kJwt) {
+            try {
+                verifier = load_auth(hs);  // a key file may have been replaced: read it again
+            } catch (const std::exception& e) {
+                // Checked before a reload gets here; should the key go bad in between, keep
+                // the authentication that works rather than lock everyone out.
+                log->error("http_server: {}: {}; the API keeps its current authentication", source,
+                           e.what());
+                auto keep = config.http_server;
+                config = fresh;
+                config.http_server = keep;
+                return;
+            }
+        }
+        config = fresh;
+        jwt = std::move(verifier);
+        if (auth_changed)
+            log->info("http_server: {}: credentials and authentication ({}) applied", source,
+                      hs.auth_type == config::HttpAuthType::kJwt ? "jwt" : "basic");
+        if (hs.enable != started.enable || hs.ip_addr != started.ip_addr ||
+            hs.port != started.port || hs.limit_conn != started.limit_conn)
+            log->warn(
+                "http_server: {}: enable, address, port and limit_conn take effect at the "
+                "next restart",
+                source);
+    }
+};
+
+// Keeps a session and its io_context alive while work for it runs on a broker worker
+// (members are destroyed in reverse: the session before its io_context).
+template <class S>
+struct Lifeline {
+    std::shared_ptr<asio::io_context> ioc;
+    std::shared_ptr<S> self;
 };
 
 // How a response goes out (Session::send).
@@ -113,8 +179,11 @@ class Session : public std::enable_shared_from_this<Session> {
         const auto& req = header_parser_->get();
         keep_alive_ = req.keep_alive();
         // Spec: every request is authenticated first, before the body is read or the path routed.
-        if (auto fail =
-                authenticate(shared_.config.http_server, req[bhttp::field::authorization])) {
+        const auto now = std::chrono::duration_cast<std::chrono::seconds>(
+                             std::chrono::system_clock::now().time_since_epoch())
+                             .count();
+        if (auto fail = authenticate(shared_.config.http_server, shared_.jwt.get(),
+                                     req[bhttp::field::authorization], now)) {
             // A request without a body leaves the connection usable for the next one.
             return send(error_reply(401, fail->code, fail->message),
                         {.body_unread = !header_parser_->is_done(), .www_authenticate = true});
@@ -161,11 +230,7 @@ class Session : public std::enable_shared_from_this<Session> {
         }
         if (!route->needs_snapshot) return answer(*route, nullptr);
         // The snapshot completes on a worker thread: come back to the API thread to answer.
-        struct Lifeline {  // members destroyed in reverse: the session before its io_context
-            std::shared_ptr<asio::io_context> ioc;
-            std::shared_ptr<Session> self;
-        };
-        Lifeline life{shared_.ioc, shared_from_this()};
+        Lifeline<Session> life{shared_.ioc, shared_from_this()};
         shared_.broker.snapshot([life = std::move(life), route](broker::BrokerSnapshot snap) {
             auto executor = life.self->stream_.get_executor();
             asio::post(executor, [self = life.self, route, snap = std::move(snap)] {
@@ -175,17 +240,58 @@ class Session : public std::enable_shared_from_this<Session> {
     }
 
     void answer(const Route& route, const broker::BrokerSnapshot* snap) {
-        Reply reply;
+        Outcome out;
         try {
-            Outcome out = route.handler({envelope_.body, shared_.config, snap});
-            reply = out.code == 0 ? success_reply(envelope_.seq, envelope_.req, std::move(out.data))
-                                  : error_reply(out.status, out.code, out.message, &envelope_.seq,
-                                                envelope_.req);
+            out = route.handler({envelope_.body, shared_.config, snap, shared_.files_dir()});
         } catch (const std::exception& e) {
             shared_.log->error("http: req {} failed: {}", envelope_.req, e.what());
-            reply = error_reply(500, 102, "internal error", &envelope_.seq, envelope_.req);
+            return send(error_reply(500, 102, "internal error", &envelope_.seq, envelope_.req));
         }
-        send(std::move(reply));
+        if (out.code == 0 && out.change) return commit(std::move(*out.change));
+        if (out.code == 0 && out.after != AfterReply::kNothing) {
+            const auto& c = shared_.control;
+            if (!(out.after == AfterReply::kStop ? c.stop : c.restart))
+                return send(error_reply(500, 102,
+                                        "this broker cannot be controlled through the API",
+                                        &envelope_.seq, envelope_.req));
+            after_ = out.after;
+        }
+        send(reply_for(envelope_, out));
+    }
+
+    // req 12: persist (before the reply: a crash right after it keeps the change), take the new
+    // configuration here, then have the broker apply it and reply once every worker has it.
+    void commit(ConfigChange change) {
+        const Reply ok = success_reply(envelope_.seq, envelope_.req, std::nullopt);
+        if (change.empty()) return send(ok);
+        const auto& path = shared_.control.overrides_file;
+        if (path.empty() || !shared_.control.apply) {
+            return send(error_reply(500, 102,
+                                    "changes cannot be kept: start the broker with --conf, or set "
+                                    "http_server.overrides_file",
+                                    &envelope_.seq, envelope_.req));
+        }
+        try {
+            // The files first: the overrides that name them must never point at nothing.
+            for (const auto& f : change.files)
+                config::write_file_atomically(f.path, f.contents, f.secret ? 0600 : 0644);
+            config::write_overrides(path, change.overrides);
+        } catch (const std::exception& e) {
+            shared_.log->error("req 12: {}", e.what());
+            return send(error_reply(500, 102, "the change could not be saved; nothing was changed",
+                                    &envelope_.seq, envelope_.req));
+        }
+        if (!change.live.empty())
+            shared_.log->info("req 12: applied now: {} (kept in {})", join(change.live), path);
+        if (!change.at_restart.empty())
+            shared_.log->warn("req 12: kept in {}, take effect at the next restart: {}", path,
+                              join(change.at_restart));
+        shared_.adopt(change.next, "req 12");
+        Lifeline<Session> life{shared_.ioc, shared_from_this()};
+        shared_.control.apply(change.next, [life = std::move(life), ok] {
+            auto executor = life.self->stream_.get_executor();
+            asio::post(executor, [self = life.self, ok] { self->send(ok); });
+        });
     }
 
     void send(Reply reply, SendOptions opts = {}) {
@@ -193,8 +299,12 @@ class Session : public std::enable_shared_from_this<Session> {
         res_.result(reply.status);
         res_.version(11);
         res_.set(bhttp::field::content_type, "application/json");
-        if (opts.www_authenticate)
-            res_.set(bhttp::field::www_authenticate, "Basic realm=\"nanomq\"");
+        if (opts.www_authenticate) {
+            res_.set(bhttp::field::www_authenticate,
+                     shared_.config.http_server.auth_type == config::HttpAuthType::kJwt
+                         ? "Bearer realm=\"nanomq\""
+                         : "Basic realm=\"nanomq\"");
+        }
         if (opts.allow) res_.set(bhttp::field::allow, "GET, POST");
         res_.body() = std::move(reply.body);
         if (opts.body_unread) {
@@ -214,6 +324,13 @@ class Session : public std::enable_shared_from_this<Session> {
             shared_.slots.release();
         }
         body_parser_.reset();
+        // req 10: the reply is out; now stop or restart.
+        if (auto after = std::exchange(after_, AfterReply::kNothing);
+            after != AfterReply::kNothing) {
+            shared_.log->warn("req 10: {} requested through the API",
+                              after == AfterReply::kStop ? "stop" : "restart");
+            (after == AfterReply::kStop ? shared_.control.stop : shared_.control.restart)();
+        }
         if (ec) return close(ec);
         if (body_unread_) return drain();
         if (!keep_alive_) return close({});
@@ -259,6 +376,7 @@ class Session : public std::enable_shared_from_this<Session> {
     bool keep_alive_ = true;
     bool holds_slot_ = false;
     bool body_unread_ = false;
+    AfterReply after_ = AfterReply::kNothing;
     std::vector<char> drain_buffer_;
     std::size_t drained_ = 0;
 };
@@ -266,9 +384,15 @@ class Session : public std::enable_shared_from_this<Session> {
 }  // namespace
 
 struct ApiServer::Impl {
-    Impl(const config::Config& config, broker::Broker& broker)
-        : shared{config, broker, std::make_shared<asio::io_context>(1),
-                 RequestSlots(config.http_server.limit_conn), log::get("http")},
+    Impl(const config::Config& config, broker::Broker& broker, ApiControl control)
+        : shared{config,
+                 config.http_server,
+                 broker,
+                 std::move(control),
+                 load_auth(config.http_server),
+                 std::make_shared<asio::io_context>(1),
+                 RequestSlots(config.http_server.limit_conn),
+                 log::get("http")},
           ioc(*shared.ioc),
           acceptor(ioc) {
         const auto& hs = config.http_server;
@@ -300,8 +424,8 @@ struct ApiServer::Impl {
     std::thread thread;
 };
 
-ApiServer::ApiServer(const config::Config& config, broker::Broker& broker)
-    : impl_(std::make_unique<Impl>(config, broker)) {}
+ApiServer::ApiServer(const config::Config& config, broker::Broker& broker, ApiControl control)
+    : impl_(std::make_unique<Impl>(config, broker, std::move(control))) {}
 
 ApiServer::~ApiServer() {
     stop();
@@ -309,15 +433,10 @@ ApiServer::~ApiServer() {
 
 void ApiServer::start() {
     const auto& hs = impl_->shared.config.http_server;
-    // Only Basic is served so far; any other auth_type refuses every request (never open).
-    if (hs.auth_type == config::HttpAuthType::kJwt)
-        impl_->shared.log->warn(
-            "http_server: JWT authentication is not implemented yet; every API request is "
-            "refused with 401");
-    else if (hs.auth_type != config::HttpAuthType::kBasic)
-        impl_->shared.log->warn(
-            "http_server: auth_type is neither basic nor jwt; every API request is refused with "
-            "401");
+    if (impl_->shared.jwt) {
+        impl_->shared.log->info("http_server: JWT authentication, {} tokens with iss \"{}\"",
+                                impl_->shared.jwt->algorithm(), impl_->shared.jwt->issuer());
+    }
     impl_->shared.log->info("http_server: API V1 on {}:{}", hs.ip_addr, port());
     impl_->accept();
     impl_->thread = std::thread([this] { impl_->ioc.run(); });
@@ -332,6 +451,10 @@ void ApiServer::stop() {
 std::uint16_t ApiServer::port() const {
     beast::error_code ec;
     return impl_->acceptor.local_endpoint(ec).port();
+}
+
+void ApiServer::reconfigure(const config::Config& config) {
+    asio::post(impl_->ioc, [impl = impl_.get(), config] { impl->shared.adopt(config, "reload"); });
 }
 
 }  // namespace nmq::http

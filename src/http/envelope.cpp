@@ -18,13 +18,48 @@ bool is_integer(const json::value& v) {
 
 }  // namespace
 
+// A message may quote the request (a value cut short by the key table's messages, perhaps in
+// the middle of a character): every byte that is not part of well-formed UTF-8 becomes '?', so
+// the reply is always valid JSON.
+std::string valid_utf8(std::string_view in) {
+    std::string out;
+    out.reserve(in.size());
+    std::size_t i = 0;
+    while (i < in.size()) {
+        const auto c = static_cast<unsigned char>(in[i]);
+        std::size_t len = c < 0x80           ? 1
+                          : (c >> 5) == 0x6  ? 2
+                          : (c >> 4) == 0xe  ? 3
+                          : (c >> 3) == 0x1e ? 4
+                                             : 0;
+        bool ok = len != 0 && i + len <= in.size();
+        for (std::size_t k = 1; ok && k < len; ++k)
+            ok = (static_cast<unsigned char>(in[i + k]) & 0xc0) == 0x80;
+        if (ok && len > 1) {
+            // No overlong forms, surrogates or code points past U+10FFFF.
+            const auto c1 = static_cast<unsigned char>(in[i + 1]);
+            ok = !(len == 2 && c < 0xc2) && !(len == 3 && c == 0xe0 && c1 < 0xa0) &&
+                 !(len == 3 && c == 0xed && c1 >= 0xa0) && !(len == 4 && c == 0xf0 && c1 < 0x90) &&
+                 !(len == 4 && (c > 0xf4 || (c == 0xf4 && c1 >= 0x90)));
+        }
+        if (ok) {
+            out.append(in.substr(i, len));
+            i += len;
+        } else {
+            out += '?';
+            ++i;
+        }
+    }
+    return out;
+}
+
 Reply error_reply(unsigned status, int code, std::string_view message, const json::value* seq,
                   std::optional<std::int64_t> rep) {
     json::object o;
     o["code"] = code;
     if (seq) o["seq"] = *seq;
     if (rep) o["rep"] = *rep;
-    o["message"] = message;
+    o["message"] = valid_utf8(message);
     return {status, json::serialize(o)};
 }
 

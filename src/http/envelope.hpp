@@ -28,6 +28,10 @@ struct Envelope {
 // Parses and checks the envelope; an error Reply (400 with 109, 107 or 108) when it is invalid.
 std::variant<Envelope, Reply> parse_envelope(std::string_view body);
 
+// `in` with every byte that is not part of well-formed UTF-8 replaced by '?': what goes into a
+// reply from elsewhere than parsed JSON (messages quoting input, files, the configuration).
+std::string valid_utf8(std::string_view in);
+
 // {"code":C,"seq":S,"rep":R,"message":M}; seq and rep only when given.
 Reply error_reply(unsigned status, int code, std::string_view message,
                   const boost::json::value* seq = nullptr, std::optional<std::int64_t> rep = {});

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <array>
 
+#include "http/envelope.hpp"
+
 namespace nmq::http {
 namespace json = boost::json;
 
@@ -11,6 +13,14 @@ namespace {
 Outcome with_data(json::value data) {
     Outcome out;
     out.data = std::move(data);
+    return out;
+}
+
+Outcome bad_request(int code, std::string message) {
+    Outcome out;
+    out.status = 400;
+    out.code = code;
+    out.message = std::move(message);
     return out;
 }
 
@@ -92,16 +102,57 @@ Outcome topic_tree(const HandlerInput& in) {
     return with_data(json::value(std::move(levels)));
 }
 
-// Codes 1, 3, 6 and 7 were declared by NanoMQ but never served; 10, 11 and 12 are not served
-// yet. All of them answer like any unknown code (404/108).
+// req 10 (spec "req 10: control"): stop or restart, after the reply.
+Outcome control(const HandlerInput& in) {
+    const json::value* action = in.body.if_contains("action");
+    if (!action) return bad_request(107, "\"action\" is missing");
+    Outcome out;
+    if (action->is_string() && action->get_string() == "stop") {
+        out.after = AfterReply::kStop;
+    } else if (action->is_string() && action->get_string() == "restart") {
+        out.after = AfterReply::kRestart;
+    } else {
+        return bad_request(108, "\"action\" must be \"stop\" or \"restart\"");
+    }
+    return out;
+}
+
+// req 11 (spec "req 11: get configuration").
+Outcome get_config(const HandlerInput& in) {
+    return with_data(json::value(config_view(in.config)));
+}
+
+// req 12 (spec "req 12: set configuration"): validated here, persisted and applied by the server.
+Outcome set_config(const HandlerInput& in) {
+    const json::value* data = in.body.if_contains("data");
+    if (!data) return bad_request(107, "\"data\" is missing");
+    if (!data->is_object()) return bad_request(108, "\"data\" must be an object");
+    auto result = change_config(data->get_object(), in.config, std::string(in.files_dir));
+    if (auto* error = std::get_if<ConfigChangeError>(&result))
+        return bad_request(108, std::move(error->message));
+    Outcome out;
+    out.change = std::move(std::get<ConfigChange>(result));
+    return out;
+}
+
+// Codes 1, 3, 6 and 7 were declared by NanoMQ but never served: they answer like any unknown
+// code (404/108).
 constexpr std::array kRoutes{
     Route{2, true, statistics, "broker statistics: subscribing clients and message counters"},
     Route{4, true, subscriptions, "subscriptions of every session that holds any"},
     Route{5, true, clients, "every session, connected or persistent-but-offline"},
+    Route{10, false, control, "stop or restart the broker (action: stop | restart)"},
+    Route{11, false, get_config, "the configuration, secrets redacted"},
+    Route{12, false, set_config, "change the configuration: validated, persisted, applied"},
     Route{13, true, topic_tree, "the subscription tree, level by level"},
 };
 
 }  // namespace
+
+Reply reply_for(const Envelope& env, const Outcome& out) {
+    return out.code == 0 ? success_reply(env.seq, env.req, out.data)
+                         : error_reply(out.status, out.code, out.message, &env.seq, env.req);
+}
 
 std::span<const Route> routes() {
     return kRoutes;

@@ -11,9 +11,13 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 
+#include "bridge/bridges.hpp"
 #include "broker/broker.hpp"
 #include "core/log.hpp"
-#include "net/tcp_connection.hpp"
+#include "net/connection.hpp"
+#include "net/connections.hpp"
+#include "net/listeners.hpp"
+#include "net/tls_context.hpp"
 #include "net/worker_pool.hpp"
 
 namespace nmq::net {
@@ -24,7 +28,39 @@ using boost::system::error_code;
 
 namespace {
 constexpr auto kTickInterval = std::chrono::milliseconds(250);
+
+// An open listener. THREADING WARNING: touched only on worker 0, where the acceptors run.
+struct Listener {
+    ListenerSpec spec;
+    // What its TLS and WebSocket connections get; replaced on reload, kept by the connections
+    // accepted before.
+    std::shared_ptr<const StreamSettings> settings;
+    tcp::acceptor acceptor;
+    bool closed = false;
+    Listener(ListenerSpec s, asio::io_context& io) : spec(std::move(s)), acceptor(io) {}
+};
+
+// Throws config::ConfigError when a certificate or key cannot be used.
+std::shared_ptr<const StreamSettings> make_settings(const ListenerSpec& spec) {
+    if (spec.kind == ListenerKind::kTcp) return nullptr;
+    auto s = std::make_shared<StreamSettings>();
+    s->handshake_timeout = spec.handshake_timeout;
+    s->path = spec.path;
+    s->allowed_origins = spec.allowed_origins;
+    s->max_frame_size = spec.max_frame_size;
+    if (spec.tls) {
+        s->tls = make_server_tls(*spec.tls, spec.tls_key);
+        s->identity_as_username = spec.tls->use_identity_as_username;
+    }
+    return s;
 }
+
+std::string endpoint_text(const ListenerSpec& spec, std::uint16_t port) {
+    std::string host = spec.host.find(':') != std::string::npos ? "[" + spec.host + "]" : spec.host;
+    return host + ":" + std::to_string(port) + spec.path;
+}
+
+}  // namespace
 
 struct Server::Impl {
     config::Config config;
@@ -32,10 +68,12 @@ struct Server::Impl {
     // an io_context still reach their broker::Worker.
     std::unique_ptr<broker::Broker> broker;
     std::vector<std::unique_ptr<WorkerContext>> workers;
-    std::vector<std::unique_ptr<tcp::acceptor>> acceptors;
+    std::vector<std::shared_ptr<Listener>> listeners;
+    std::unique_ptr<bridge::Bridges> bridges;  // after the workers: each runs on one of them
     std::unique_ptr<asio::signal_set> signals;
     std::atomic<std::uint32_t> next_worker{0};
     std::atomic<bool> stopping{false};
+    bool running = false;
     std::function<std::optional<config::Config>()> read_config;
     std::shared_ptr<spdlog::logger> log = log::get("net");
 
@@ -52,59 +90,104 @@ struct Server::Impl {
             workers.push_back(std::move(w));
         }
         broker = std::make_unique<broker::Broker>(cfg, std::move(posts));
+        std::vector<WorkerContext*> peers;
+        for (auto& w : workers)
+            peers.push_back(w.get());
         for (auto& w : workers) {
             w->worker = &broker->worker(w->index);
+            w->peers = peers;
             w->adopt = [this](std::uint32_t to, int fd, bool v6, std::string pending) {
                 adopt(to, fd, v6, std::move(pending));
             };
         }
-        for (auto& l : cfg.listeners.tcp)
-            open_tcp(l);
+        // Every listener or none: a certificate that cannot be read stops start-up.
+        for (auto& spec : listener_specs(cfg))
+            listeners.push_back(open(std::move(spec)));
+        std::vector<asio::io_context*> ios;
+        for (auto& w : workers)
+            ios.push_back(&w->io);
+        bridges = std::make_unique<bridge::Bridges>(*broker, std::move(ios), cfg.bridges);
     }
 
-    void open_tcp(const config::TcpListener& l) {
+    ~Impl() {
+        listeners.clear();
+        signals.reset();
+        // A connection moved to its session's worker may have operations pending on the
+        // worker that accepted it, whose handlers belong to the new one: destroy every pending
+        // handler of every worker before destroying any worker.
+        for (auto& w : workers)
+            w->io.shut_down();
+    }
+
+    // Binds and listens; throws std::runtime_error (address) or config::ConfigError (TLS).
+    std::shared_ptr<Listener> open(ListenerSpec spec) {
+        auto l = std::make_shared<Listener>(std::move(spec), workers[0]->io);
+        l->settings = make_settings(l->spec);
         error_code ec;
-        auto addr = asio::ip::make_address(l.host, ec);
-        if (ec) throw std::runtime_error("listeners.tcp: bad address \"" + l.host + "\"");
-        tcp::endpoint ep(addr, l.port);
-        auto acc = std::make_unique<tcp::acceptor>(workers[0]->io);
-        acc->open(ep.protocol(), ec);
-        if (!ec) acc->set_option(tcp::acceptor::reuse_address(true), ec);
-        if (!ec) acc->bind(ep, ec);
-        if (!ec) acc->listen(asio::socket_base::max_listen_connections, ec);
+        auto addr = asio::ip::make_address(l->spec.host, ec);
+        if (ec) throw std::runtime_error(l->spec.key + ": bad address \"" + l->spec.host + "\"");
+        tcp::endpoint ep(addr, l->spec.port);
+        auto& acc = l->acceptor;
+        acc.open(ep.protocol(), ec);
+        if (!ec) acc.set_option(tcp::acceptor::reuse_address(true), ec);
+        if (!ec) acc.bind(ep, ec);
+        if (!ec) acc.listen(asio::socket_base::max_listen_connections, ec);
         if (ec)
-            throw std::runtime_error("cannot listen on " + l.host + ":" + std::to_string(l.port) +
-                                     ": " + ec.message());
-        log->info("MQTT/TCP listening on {}:{}", l.host, acc->local_endpoint().port());
-        acceptors.push_back(std::move(acc));
+            throw std::runtime_error(l->spec.key + ": cannot listen on " + l->spec.host + ":" +
+                                     std::to_string(l->spec.port) + ": " + ec.message());
+        log->info("{} listening on {} ({})", listener_label(l->spec.kind),
+                  endpoint_text(l->spec, acc.local_endpoint().port()), l->spec.key);
+        return l;
     }
 
-    void accept(tcp::acceptor& acc) {
+    void close(Listener& l) {
+        l.closed = true;
+        error_code ec;
+        l.acceptor.close(ec);
+        log->info("{} on {}:{} closed ({})", listener_label(l.spec.kind), l.spec.host, l.spec.port,
+                  l.spec.key);
+    }
+
+    void accept(const std::shared_ptr<Listener>& l) {
         std::uint32_t target = next_worker++ % workers.size();
         auto& wc = *workers[target];
-        acc.async_accept(wc.io, [this, &acc, &wc](const error_code& ec, tcp::socket sock) {
-            if (ec == asio::error::operation_aborted || stopping) return;
+        l->acceptor.async_accept(wc.io, [this, l, &wc](const error_code& ec, tcp::socket sock) {
+            if (ec == asio::error::operation_aborted || stopping || l->closed) return;
             if (!ec) {
-                auto conn = std::make_shared<TcpConnection>(wc, std::move(sock));
                 // Runs on the acceptor's worker; the connection belongs to wc.
-                asio::post(wc.io, [conn] { conn->start(); });
+                switch (l->spec.kind) {
+                    case ListenerKind::kTcp:
+                        start_tcp_connection(wc, std::move(sock));
+                        break;
+                    case ListenerKind::kTls:
+                        start_tls_connection(wc, std::move(sock), l->settings);
+                        break;
+                    case ListenerKind::kWs:
+                        start_ws_connection(wc, std::move(sock), l->settings, false);
+                        break;
+                    case ListenerKind::kWss:
+                        start_ws_connection(wc, std::move(sock), l->settings, true);
+                        break;
+                }
             } else {
                 log->warn("accept failed: {}", ec.message());
                 if (ec == asio::error::no_descriptors) {
                     // Out of file descriptors: back off instead of spinning.
                     auto t = std::make_shared<asio::steady_timer>(workers[0]->io,
                                                                   std::chrono::milliseconds(100));
-                    t->async_wait([this, &acc, t](const error_code&) { accept(acc); });
+                    t->async_wait([this, l, t](const error_code&) {
+                        if (!l->closed && !stopping) accept(l);
+                    });
                     return;
                 }
             }
-            accept(acc);
+            accept(l);
         });
     }
 
     void adopt(std::uint32_t to, int fd, bool v6, std::string pending) {
         auto& wc = *workers[to];
-        asio::post(wc.io, [this, &wc, fd, v6, pending = std::move(pending)]() mutable {
+        asio::post(wc.io, [&wc, fd, v6, pending = std::move(pending)]() mutable {
             error_code ec;
             tcp::socket sock(wc.io);
             sock.assign(v6 ? tcp::v6() : tcp::v4(), fd, ec);
@@ -134,9 +217,11 @@ struct Server::Impl {
         if (stopping.exchange(true)) return;
         asio::post(workers[0]->io, [this] {
             log->info("stopping");
-            for (auto& a : acceptors) {
+            bridges->stop();  // DISCONNECT to the remotes, in the grace period below
+            for (auto& l : listeners) {
                 error_code ec;
-                a->close(ec);
+                l->closed = true;
+                l->acceptor.close(ec);
             }
             for (auto& w : workers) {
                 asio::post(w->io, [this, wp = w.get()] {
@@ -171,14 +256,71 @@ struct Server::Impl {
         });
     }
 
+    // Closes, opens and updates listeners to match `fresh`; established connections keep
+    // going. What fails (a port in use, a certificate that cannot be read) is logged and that
+    // listener stays as it was. Returns whether everything was applied.
+    bool reload_listeners(const config::Config& fresh) {
+        std::vector<ListenerSpec> specs;
+        try {
+            specs = listener_specs(fresh);
+        } catch (const std::exception& e) {
+            log->error("reload: listeners unchanged: {}", e.what());
+            return false;
+        }
+        bool all = true;
+        std::vector<std::shared_ptr<Listener>> kept;
+        std::vector<ListenerSpec> to_open;
+        for (auto& spec : specs) {
+            auto it = std::find_if(listeners.begin(), listeners.end(),
+                                   [&](const auto& l) { return l->spec.key == spec.key; });
+            if (it == listeners.end()) {
+                to_open.push_back(std::move(spec));
+                continue;
+            }
+            auto l = *it;
+            listeners.erase(it);
+            if (!l->spec.same_address(spec) || l->spec.kind != spec.kind) {
+                close(*l);
+                to_open.push_back(std::move(spec));
+                continue;
+            }
+            if (spec.kind != ListenerKind::kTcp) {
+                // Settings are rebuilt even when unchanged, so that renewed certificate files
+                // are taken up by a reload.
+                try {
+                    l->settings = make_settings(spec);
+                    if (!(l->spec == spec)) log->info("reload: {} updated", spec.key);
+                    l->spec = std::move(spec);
+                } catch (const std::exception& e) {
+                    log->error("reload: {} keeps its previous settings: {}", l->spec.key, e.what());
+                    all = false;
+                }
+            }
+            kept.push_back(std::move(l));
+        }
+        for (auto& l : listeners)
+            close(*l);  // not in the new configuration
+        listeners = std::move(kept);
+        for (auto& spec : to_open) {
+            try {
+                auto l = open(spec);
+                if (running) accept(l);
+                listeners.push_back(std::move(l));
+            } catch (const std::exception& e) {
+                log->error("reload: {} not opened: {}", spec.key, e.what());
+                all = false;
+            }
+        }
+        return all;
+    }
+
     void reload(const config::Config& fresh) {
         // What needs a restart is reported and left as it is.
         if (fresh.system != config.system)
             log->warn("reload: system settings changed; they take effect at the next restart");
-        if (fresh.listeners != config.listeners)
-            log->warn("reload: listeners changed; they take effect at the next restart");
-        if (fresh.http_server != config.http_server)
-            log->warn("reload: http_server changed; it takes effect at the next restart");
+        // http_server: the API server takes and reports its own changes (ApiServer::reconfigure).
+        if (fresh.bridges != config.bridges)
+            log->warn("reload: bridges changed; they take effect at the next restart");
         if (fresh.mqtt != config.mqtt) log->info("reload: mqtt settings applied");
         if (fresh.auth != config.auth) log->info("reload: auth settings applied");
         if (fresh.log.level != config.log.level) {
@@ -189,6 +331,9 @@ struct Server::Impl {
         applied.mqtt = fresh.mqtt;
         applied.auth = fresh.auth;
         applied.log.level = fresh.log.level;
+        // Listeners: what could not be applied keeps running as it was, and a later reload
+        // tries again (the applied config only records a complete change).
+        if (reload_listeners(fresh)) applied.listeners = fresh.listeners;
         config = applied;
         broker->reconfigure(applied);
         for (auto& w : workers) {
@@ -201,8 +346,10 @@ struct Server::Impl {
     void run() {
         signals = std::make_unique<asio::signal_set>(workers[0]->io, SIGINT, SIGTERM, SIGHUP);
         wait_signal();
-        for (auto& a : acceptors)
-            accept(*a);
+        running = true;
+        for (auto& l : listeners)
+            accept(l);
+        bridges->start();
         std::vector<std::thread> threads;
         for (std::size_t i = 1; i < workers.size(); ++i) {
             threads.emplace_back([this, i] {
@@ -239,11 +386,17 @@ void Server::reload(const config::Config& config) {
 broker::Broker& Server::broker() {
     return *impl_->broker;
 }
+bridge::Bridges& Server::bridges() {
+    return *impl_->bridges;
+}
 
 std::vector<std::uint16_t> Server::tcp_ports() const {
     std::vector<std::uint16_t> ports;
-    for (auto& a : impl_->acceptors)
-        ports.push_back(a->local_endpoint().port());
+    for (auto& l : impl_->listeners) {
+        error_code ec;
+        if (l->spec.kind == ListenerKind::kTcp)
+            ports.push_back(l->acceptor.local_endpoint(ec).port());
+    }
     return ports;
 }
 

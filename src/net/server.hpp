@@ -12,6 +12,9 @@
 namespace nmq::broker {
 class Broker;
 }
+namespace nmq::bridge {
+class Bridges;
+}
 
 namespace nmq::net {
 
@@ -34,12 +37,18 @@ class Server {
     // broker then keeps running unchanged.
     void on_reload(std::function<std::optional<config::Config>()> read);
     // Applies the reloadable keys of `config` to the running broker without dropping
-    // connections, and logs what changed and what needs a restart.
+    // connections, and logs what changed and what needs a restart. Listeners of every kind
+    // (TCP, TLS, WebSocket, secure WebSocket) are opened, closed or updated to match; a TLS
+    // listener also re-reads its certificate files. A listener that cannot be changed (port in
+    // use, unreadable certificate) is logged and keeps running as it was.
     void reload(const config::Config& config);
 
-    // The ports the TCP listeners are bound to (useful when configured with port 0).
+    // The ports the plain TCP listeners are bound to (useful when configured with port 0).
+    // Call before run() or on worker 0.
     std::vector<std::uint16_t> tcp_ports() const;
     broker::Broker& broker();
+    // The bridges to remote brokers (their status for the management API).
+    bridge::Bridges& bridges();
 
   private:
     struct Impl;

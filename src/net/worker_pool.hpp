@@ -20,12 +20,25 @@ class Worker;
 
 namespace nmq::net {
 
+// An io_context whose services can be shut down before any io_context is destroyed. A TLS or
+// WebSocket connection that moved to its session's worker keeps its socket on the worker that
+// accepted it while its handlers run on the new one, so pending operations of one io_context
+// can hold work of another: every context is shut down (pending handlers destroyed) first, and
+// only then are they destroyed.
+class WorkerIo : public boost::asio::io_context {
+  public:
+    using boost::asio::io_context::io_context;
+    void shut_down() { shutdown(); }
+};
+
 struct WorkerContext {
-    boost::asio::io_context io{1};
+    WorkerIo io{1};
     broker::Worker* worker = nullptr;
     std::unique_ptr<boost::asio::steady_timer> tick;
     std::vector<char> read_buffer = std::vector<char>(64 * 1024);
     std::uint32_t index = 0;
+    // Every worker of the server, by index (this one included): where a connection moves.
+    std::vector<WorkerContext*> peers;
     std::uint32_t max_packet = 0;  // inbound Maximum Packet Size, bytes
     // Write buffers lent to connections while they have traffic, so idle connections hold
     // none and busy ones do not reallocate every turn.

@@ -1,20 +1,23 @@
-"""HTTP API V1 (/work/shared/spec/http-api-v1.md): transport, authentication, the envelope and
-requests 2, 4, 5 and 13. NanoMQ-only: mosquitto has no HTTP API."""
+"""HTTP API V1 (/work/shared/spec/http-api-v1.md): transport, authentication (Basic and JWT),
+the envelope and requests 2, 4, 5 and 13 (10, 11 and 12: test_15). NanoMQ-only: mosquitto has no
+HTTP API."""
 import base64
 import http.client
 import json
 import socket
+import subprocess
 import threading
 import time
 
 import pytest
 import requests
 
-from conftest import wait_port
+from conftest import NMQ_BIN, free_port, wait_port
+from http_util import (AUTH, api, basic, bearer, check_json, ec_keys, hs256_with_public_key, post,
+                       rsa_keys, token, unsigned_token, url, wait_for)
 
 pytestmark = pytest.mark.nmq_only
 
-AUTH = ("admin", "public")
 I64_MAX = 2**63 - 1
 U64_MAX = 2**64 - 1
 
@@ -30,45 +33,6 @@ def broker_factory(broker_factory):
         return b
 
     return make
-
-
-def url(broker, path="/api/v1"):
-    return f"http://127.0.0.1:{broker.http_port}{path}"
-
-
-def post(broker, body, path="/api/v1", method="POST", auth=AUTH, headers=None):
-    data = body if isinstance(body, (str, bytes)) else json.dumps(body)
-    return requests.request(method, url(broker, path), data=data, auth=auth, headers=headers,
-                            timeout=10)
-
-
-def basic(raw: str) -> dict:
-    return {"Authorization": "Basic " + base64.b64encode(raw.encode()).decode()}
-
-
-def check_json(r, status, code):
-    assert r.status_code == status, r.text
-    assert r.headers["Content-Type"] == "application/json"
-    assert not r.text.endswith("\n")
-    j = r.json()
-    assert j["code"] == code
-    if code != 0:
-        assert isinstance(j["message"], str) and j["message"]
-    return j
-
-
-def api(broker, req, seq=1):
-    r = post(broker, {"req": req, "seq": seq})
-    return check_json(r, 200, 0)["data"]
-
-
-def wait_for(fn, expected, timeout=3.0):
-    deadline = time.time() + timeout
-    while True:
-        got = fn()
-        if got == expected or time.time() > deadline:
-            return got
-        time.sleep(0.05)
 
 
 # --- Authentication (checked first) ------------------------------------------------------------
@@ -114,20 +78,150 @@ def test_auth_comes_first(broker, path, method, body):
     check_json(r, 401, 103)
 
 
-def test_jwt_not_implemented_refuses_everything(broker_factory):
-    b = broker_factory(extra_conf="http_server.auth_type = jwt")
-    for auth in (AUTH, None):
-        r = post(b, {"req": 2, "seq": 1}, auth=auth)
-        check_json(r, 401, 103)
-    r = post(b, {"req": 2, "seq": 1}, auth=None, headers={"Authorization": "Bearer a.b.c"})
-    check_json(r, 401, 103)
-    assert "JWT authentication is not implemented" in b.log_text()
+def start_failure(tmp_path, http_conf):
+    """Starts a broker whose http_server section is `http_conf`; returns (exit status, output)
+    of a start that must fail."""
+    conf = tmp_path / "bad.conf"
+    conf.write_text(f'listeners.tcp {{ bind = "127.0.0.1:{free_port()}" }}\n'
+                    f"http_server {{\n port = {free_port()}\n {http_conf}\n}}\n")
+    r = subprocess.run([NMQ_BIN, "start", "--conf", str(conf)], capture_output=True, text=True,
+                       timeout=15)
+    return r.returncode, r.stdout + r.stderr
 
 
-def test_no_auth_is_not_open(broker_factory):
-    b = broker_factory(extra_conf="http_server.auth_type = no_auth")
-    for auth in (AUTH, None):
-        check_json(post(b, {"req": 2, "seq": 1}, auth=auth), 401, 103)
+def test_no_auth_is_a_startup_error(tmp_path):
+    # Spec: auth_type other than basic or jwt is a configuration error at start-up.
+    rc, out = start_failure(tmp_path, "auth_type = no_auth")
+    assert rc != 0
+    assert "http_server.auth_type" in out
+
+
+# --- JWT -----------------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def jwt_keys(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("jwt")
+    keys = {"rsa": rsa_keys(folder), "ec": ec_keys(folder), "other_rsa": rsa_keys(folder, "other")}
+    keys["p384"] = ec_keys(folder, "p384", curve="secp384r1")
+    return keys
+
+
+def jwt_broker(broker_factory, public_key):
+    return broker_factory(extra_conf=f'http_server.auth_type = jwt\n'
+                                     f'http_server.jwt.public.keyfile = "{public_key}"')
+
+
+@pytest.fixture
+def rs_broker(broker_factory, jwt_keys):
+    return jwt_broker(broker_factory, jwt_keys["rsa"][1])
+
+
+def jwt_request(broker, tok=None, headers=None):
+    h = headers if headers is not None else bearer(tok)
+    return post(broker, {"req": 2, "seq": 1}, auth=None, headers=h)
+
+
+ISS_RSA = "jwtRS256.key.pub"  # the key file's base name (spec: iss must equal it exactly)
+
+
+@pytest.mark.parametrize("case,claims,status,code", [
+    ("valid", dict(iss=ISS_RSA, exp=+300), 200, 0),
+    ("exp within the 30 s skew", dict(iss=ISS_RSA, exp=-10), 200, 0),
+    ("expired", dict(iss=ISS_RSA, exp=-60), 401, 116),
+    ("long expired", dict(iss=ISS_RSA, exp=-86400), 401, 116),
+    ("no exp", dict(iss=ISS_RSA, exp=None), 401, 103),
+    ("exp not a number", dict(iss=ISS_RSA, exp="tomorrow"), 401, 103),
+    ("no iss", dict(iss=None, exp=+300), 401, 103),
+    ("iss a prefix of the name", dict(iss="jwtRS256", exp=+300), 401, 103),
+    ("iss another name", dict(iss="nanomq", exp=+300), 401, 103),
+    ("iss with the path", dict(iss="/x/jwtRS256.key.pub", exp=+300), 401, 103),
+    ("nbf in the future", dict(iss=ISS_RSA, exp=+300, nbf=+60), 401, 103),
+    ("nbf within the skew", dict(iss=ISS_RSA, exp=+300, nbf=+10), 200, 0),
+    ("nbf passed", dict(iss=ISS_RSA, exp=+300, nbf=-10), 200, 0),
+    ("expired and bad iss", dict(iss="nanomq", exp=-60), 401, 103),
+])
+def test_jwt_claims(rs_broker, jwt_keys, case, claims, status, code):
+    now = int(time.time())
+    claims = {k: (now + v if k in ("exp", "nbf") and isinstance(v, int) else v)
+              for k, v in claims.items()}
+    r = jwt_request(rs_broker, token(jwt_keys["rsa"][0], "RS256", **claims))
+    j = check_json(r, status, code)
+    if status == 401:
+        assert r.headers["WWW-Authenticate"] == 'Bearer realm="nanomq"'
+        assert "seq" not in j and "rep" not in j
+
+
+def test_jwt_es256(broker_factory, jwt_keys):
+    b = jwt_broker(broker_factory, jwt_keys["ec"][1])
+    exp = int(time.time()) + 300
+    ok = token(jwt_keys["ec"][0], "ES256", iss="jwtES256.key.pub", exp=exp)
+    check_json(jwt_request(b, ok), 200, 0)
+    # An RSA token, even well signed by its own key, is not for this EC key.
+    rs = token(jwt_keys["rsa"][0], "RS256", iss="jwtES256.key.pub", exp=exp)
+    check_json(jwt_request(b, rs), 401, 103)
+    # ES256 signature bytes tampered.
+    head, payload, sig = ok.split(".")
+    bad = head + "." + payload + "." + ("A" if sig[0] != "A" else "B") + sig[1:]
+    check_json(jwt_request(b, bad), 401, 103)
+
+
+def test_jwt_forgeries_and_malformed(rs_broker, jwt_keys):
+    exp = int(time.time()) + 300
+    claims = {"iss": ISS_RSA, "exp": exp}
+    forged = [
+        unsigned_token({"alg": "none", "typ": "JWT"}, claims),                   # alg none
+        unsigned_token({"alg": "None"}, claims),
+        hs256_with_public_key(jwt_keys["rsa"][1], claims),                       # alg confusion
+        token(jwt_keys["other_rsa"][0], "RS256", **claims),                      # another key
+        token(jwt_keys["rsa"][0], "RS512", **claims),                            # other algorithm
+        "abc", "a.b.c", "....", "%%%.%%%.%%%",                                   # malformed
+    ]
+    good = token(jwt_keys["rsa"][0], "RS256", **claims)
+    head, payload, sig = good.split(".")
+    other_payload = token(jwt_keys["rsa"][0], "RS256", iss=ISS_RSA, exp=exp + 1).split(".")[1]
+    forged.append(f"{head}.{other_payload}.{sig}")                               # payload swapped
+    for tok in forged:
+        check_json(jwt_request(rs_broker, tok), 401, 103)
+    check_json(jwt_request(rs_broker, good), 200, 0)
+
+
+@pytest.mark.parametrize("headers", [
+    {},                                    # no Authorization header
+    {"Authorization": "Bearer"},           # no token
+    {"Authorization": "Bearer "},
+    {"Authorization": "Basic YWRtaW46cHVibGlj"},  # Basic, right credentials: wrong scheme
+    {"Authorization": "Token abc"},
+])
+def test_jwt_missing_or_wrong_scheme(rs_broker, headers):
+    r = jwt_request(rs_broker, headers=headers)
+    check_json(r, 401, 104)
+    assert r.headers["WWW-Authenticate"] == 'Bearer realm="nanomq"'
+
+
+@pytest.mark.parametrize("scheme", ["Bearer", "bearer", "BEARER"])
+def test_jwt_scheme_case_insensitive(rs_broker, jwt_keys, scheme):
+    tok = token(jwt_keys["rsa"][0], "RS256", iss=ISS_RSA, exp=int(time.time()) + 300)
+    check_json(jwt_request(rs_broker, headers={"Authorization": f"{scheme} {tok}"}), 200, 0)
+
+
+def test_jwt_checked_before_path_and_body(rs_broker, jwt_keys):
+    expired = token(jwt_keys["rsa"][0], "RS256", iss=ISS_RSA, exp=int(time.time()) - 120)
+    r = post(rs_broker, "x" * 3_000_000, path="/nope", auth=None, headers=bearer(expired))
+    check_json(r, 401, 116)
+
+
+@pytest.mark.parametrize("key,what", [
+    ("missing", "cannot read"),
+    ("private", "not a PEM public key"),
+    ("p384", "P-256"),
+    ("empty", "not set"),
+])
+def test_jwt_unusable_key_is_a_startup_error(tmp_path, jwt_keys, key, what):
+    path = {"missing": tmp_path / "nope.pub", "private": jwt_keys["rsa"][0],
+            "p384": jwt_keys["p384"][1], "empty": ""}[key]
+    rc, out = start_failure(tmp_path, f'auth_type = jwt\n jwt.public.keyfile = "{path}"')
+    assert rc != 0
+    assert "http_server.jwt.public.keyfile" in out and what in out, out
 
 
 # --- Envelope ------------------------------------------------------------------------------------
@@ -168,7 +262,7 @@ def test_req_out_of_int64_range(broker):
     assert j["seq"] == 1
 
 
-@pytest.mark.parametrize("req", [0, 1, 3, 6, 7, 8, 10, 11, 12, 99, -1, I64_MAX])
+@pytest.mark.parametrize("req", [0, 1, 3, 6, 7, 8, 9, 14, 99, -1, I64_MAX])
 def test_unknown_req(broker, req):
     r = post(broker, {"req": req, "seq": 3})
     assert r.text == '{"code":108,"seq":3,"rep":%d,"message":%s}' % (

@@ -171,6 +171,10 @@ def test_bad_environment_value_names_the_variable(tmp_path):
     assert "NANOMQ_MSQ_LEN" in r.stderr, r.stderr
 
 
+# Files a sample needs to start, outside the reference directory.
+SAMPLE_NEEDS = {"nanomq_example.conf": ["/etc/nanomq_pwd.conf", "/etc/nanomq_acl.conf"]}
+
+
 @pytest.mark.parametrize("name,flag", [
     ("nanomq.conf", "--conf"),
     ("nanomq_example.conf", "--conf"),
@@ -186,6 +190,15 @@ def test_nanomqs_own_sample_files_start_the_broker(tmp_path, pid_file, name, fla
     # The samples bind 0.0.0.0:1883 and 8081: the environment moves the listener, and the
     # HTTP server is switched off, so the test cannot collide with anything.
     env = {"NANOMQ_BROKER_URL": f"nmq-tcp://127.0.0.1:{port}", "NANOMQ_HTTP_SERVER_ENABLE": "false"}
+    # nanomq_example.conf includes the password and ACL files from /etc, as NanoMQ's packages
+    # install them. Without them the broker must refuse to start (fail closed), naming the file.
+    needs = [f for f in SAMPLE_NEEDS.get(name, []) if not Path(f).exists()]
+    if needs:
+        r = subprocess.run([NMQ_BIN, "start", flag, str(path), "--pid_file", str(pid_file)],
+                           env={**os.environ, **env}, capture_output=True, text=True, timeout=20)
+        assert r.returncode == 2, r.stderr
+        assert any(f in r.stderr for f in needs), r.stderr
+        return
     proc = subprocess.Popen([NMQ_BIN, "start", flag, str(path), "--pid_file", str(pid_file)],
                             env={**os.environ, **env}, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True)

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "config/key_table.hpp"
+#include "config/listeners.hpp"
 #include "test_support.hpp"
 
 namespace nmq::config {
@@ -68,7 +69,16 @@ TEST(ReferenceFiles, NanomqConf) {
     EXPECT_EQ(c.auth.no_match, AclNoMatch::kAllow);
     EXPECT_EQ(c.auth.deny_action, AclDenyAction::kIgnore);
 
-    EXPECT_THAT(keys_of(warnings, ConfigWarning::Kind::kNotSupported), ElementsAre("listeners.ws"));
+    ASSERT_EQ(c.listeners.ws.size(), 1u);
+    EXPECT_EQ(c.listeners.ws[0].name, "");
+    EXPECT_EQ(c.listeners.ws[0].host, "0.0.0.0");
+    EXPECT_EQ(c.listeners.ws[0].port, 8083);
+    EXPECT_EQ(c.listeners.ws[0].path, "/mqtt");
+    EXPECT_TRUE(c.listeners.ws[0].enable);
+    EXPECT_TRUE(c.listeners.ssl.empty());  // commented out
+    EXPECT_TRUE(c.listeners.wss.empty());
+
+    EXPECT_TRUE(keys_of(warnings, ConfigWarning::Kind::kNotSupported).empty());
     EXPECT_TRUE(keys_of(warnings, ConfigWarning::Kind::kUnknownKey).empty());
 }
 
@@ -90,14 +100,61 @@ TEST(ReferenceFiles, NanomqExampleConf) {
     EXPECT_TRUE(c.http_server.enable);
     EXPECT_EQ(c.http_server.ip_addr, "0.0.0.0");
     EXPECT_EQ(c.http_server.limit_conn, 32u);
+
+    // Three TLS listeners with NanoMQ's sample certificate paths (which need not exist to load).
+    ASSERT_EQ(c.listeners.ssl.size(), 3u);
+    EXPECT_EQ(c.listeners.ssl[0].name, "");
+    EXPECT_EQ(c.listeners.ssl[0].port, 8883);
+    EXPECT_EQ(c.listeners.ssl[1].name, "default_1");
+    EXPECT_EQ(c.listeners.ssl[1].port, 8881);
+    EXPECT_EQ(c.listeners.ssl[2].name, "default_2");
+    EXPECT_EQ(c.listeners.ssl[2].port, 8884);
+    for (const auto& l : c.listeners.ssl) {
+        EXPECT_EQ(l.host, "0.0.0.0");
+        EXPECT_EQ(l.tls.keyfile, "/etc/certs/key.pem");
+        EXPECT_EQ(l.tls.certfile, "/etc/certs/cert.pem");
+        EXPECT_EQ(l.tls.cacertfile, "/etc/certs/cacert.pem");
+        EXPECT_EQ(l.tls.key_password, "");
+        EXPECT_FALSE(l.tls.verify_peer);
+        EXPECT_FALSE(l.tls.fail_if_no_peer_cert);
+    }
+    EXPECT_THAT(c.listeners.ssl[0].tls.keyfile_at.at,
+                ::testing::EndsWith("nanomq_example.conf:141:12"));
+    ASSERT_EQ(c.listeners.ws.size(), 1u);
+    EXPECT_EQ(c.listeners.ws[0].port, 8083);
+    EXPECT_EQ(c.listeners.ws[0].path, "/mqtt");
+    ASSERT_EQ(c.listeners.wss.size(), 1u);
+    EXPECT_EQ(c.listeners.wss[0].port, 8086);
+    EXPECT_EQ(c.listeners.wss[0].path, "/mqtt");
+    // The secure WebSocket listener names no files of its own: it uses listeners.ssl's.
+    std::string from;
+    ASSERT_EQ(wss_tls(c, c.listeners.wss[0], &from), &c.listeners.ssl[0].tls);
+    EXPECT_EQ(from, "listeners.ssl");
     EXPECT_THAT(c.log.to, ElementsAre("file", "console"));
 
     // Everything else NanoMQ has is reported, once per section.
+    // The sqlite section switches persistence on, in the folder it names (commented out there).
+    EXPECT_TRUE(c.sqlite.enable);
+    EXPECT_EQ(c.sqlite.mounted_file_path, "/tmp/");
+
+    // The password list written inline is read; the example's include of
+    // /etc/nanomq_pwd.conf and /etc/nanomq_acl.conf (installed by NanoMQ's packages) make
+    // check_files() refuse to start where those files are missing: fail closed.
+    EXPECT_TRUE(c.auth.password_configured);
+    EXPECT_THAT(c.auth.users,
+                ::testing::Contains(std::pair<std::string, std::string>{"admin", "public"}));
+    EXPECT_TRUE(c.auth.acl_configured);
+    if (!std::filesystem::exists("/etc/nanomq_pwd.conf")) {
+        EXPECT_THAT(c.auth.unreadable, ::testing::HasSubstr("/etc/nanomq_pwd.conf"));
+        EXPECT_THROW(check_files(c), ConfigError);
+    }
+
     auto unsupported = keys_of(warnings, ConfigWarning::Kind::kNotSupported);
     EXPECT_THAT(unsupported,
                 IsSupersetOf({"system.hook_ipc_url", "system.cmd_ipc_url", "mqtt.batch_resend",
-                              "listeners.ssl", "listeners.ws", "listeners.wss", "sqlite", "webhook",
-                              "auth.password", "auth.acl", "auth.http_auth", "preset", "bridges",
+                              "sqlite.disk_cache_size", "webhook", "auth.http_auth", "preset",
+                              "bridges.mqtt.cache", "bridges.aws", "bridges.nng",
+                              "bridges.mqtt.emqx1.quic_keepalive", "bridges.mqtt.emqx1.transparent",
                               "rules", "exchange_client", "parquet", "plugin"}));
     std::set<std::string> unique(unsupported.begin(), unsupported.end());
     EXPECT_EQ(unique.size(), unsupported.size());
@@ -108,10 +165,55 @@ TEST(ReferenceFiles, NanomqBridgeConf) {
     NMQ_REFERENCE_FILE(path, "nanomq_bridge.conf");
     std::vector<ConfigWarning> warnings;
     Config c = load_hocon_file(path, warnings);
-    EXPECT_EQ(c, Config{});
-    ASSERT_EQ(warnings.size(), 1u);
-    EXPECT_EQ(warnings[0].key, "bridges");
-    EXPECT_EQ(warnings[0].where, path + ":5:1");
+    ASSERT_EQ(c.bridges.mqtt.size(), 1u);
+    const Bridge& b = c.bridges.mqtt[0];
+    EXPECT_EQ(b.name, "emqx1");
+    EXPECT_TRUE(b.enable);
+    EXPECT_EQ(b.server, "mqtt-tcp://127.0.0.1:1883");
+    EXPECT_EQ(b.proto_ver, 4);
+    EXPECT_EQ(b.clientid, "");  // commented out: a random one
+    EXPECT_EQ(b.keepalive, milliseconds(60'000));
+    EXPECT_EQ(b.backoff_max, milliseconds(60'000));
+    EXPECT_FALSE(b.clean_start);
+    EXPECT_TRUE(b.has_username);
+    EXPECT_EQ(b.username, "username");
+    EXPECT_EQ(b.password, "passwd");
+    EXPECT_EQ(b.conn_properties.maximum_packet_size, 1024u);
+    EXPECT_EQ(b.conn_properties.receive_maximum, 65535);
+    EXPECT_EQ(b.conn_properties.request_problem_information, 1);
+    EXPECT_EQ(b.conn_properties.user_properties,
+              (UserPropertyList{{"key1", "value1"}, {"key2", "value2"}}));
+    EXPECT_TRUE(b.will.enable);
+    EXPECT_EQ(b.will.topic, "will_topic");
+    EXPECT_EQ(b.will.qos, 1);
+    EXPECT_EQ(b.will.payload, "will_message");
+    EXPECT_EQ(b.will.user_properties.size(), 2u);
+    EXPECT_FALSE(b.ssl.enable);  // commented out
+    ASSERT_EQ(b.forwards.size(), 2u);
+    EXPECT_EQ(b.forwards[0].local_topic, "topic1");
+    EXPECT_EQ(b.forwards[0].remote_topic, "fwd/topic1");
+    EXPECT_EQ(b.forwards[1].local_topic, "topic2");
+    EXPECT_EQ(b.forwards[1].remote_topic, "fwd/topic2");
+    ASSERT_EQ(b.subscriptions.size(), 2u);
+    EXPECT_EQ(b.subscriptions[0].remote_topic, "cmd/topic3");
+    EXPECT_EQ(b.subscriptions[0].local_topic, "topic3");
+    EXPECT_EQ(b.subscriptions[0].qos, 1);
+    EXPECT_EQ(b.subscriptions[1].remote_topic, "cmd/topic4");
+    EXPECT_EQ(b.subscriptions[1].qos, 2);
+    EXPECT_EQ(b.sub_identifier, 1u);
+    EXPECT_EQ(b.max_parallel_processes, 2u);
+    EXPECT_EQ(b.max_send_queue_len, 32u);
+
+    // What nmq does not implement is reported, once each: QUIC, hybrid bridging, NanoMQ's
+    // receive queue and the disk cache.
+    auto unsupported = keys_of(warnings, ConfigWarning::Kind::kNotSupported);
+    EXPECT_THAT(
+        unsupported,
+        IsSupersetOf({"bridges.mqtt.emqx1.quic_keepalive", "bridges.mqtt.emqx1.quic_0rtt",
+                      "bridges.mqtt.emqx1.hybrid_bridging", "bridges.mqtt.emqx1.hybrid_servers",
+                      "bridges.mqtt.emqx1.max_recv_queue_len", "bridges.mqtt.cache"}));
+    EXPECT_EQ(unsupported.size(), 14u);
+    EXPECT_TRUE(keys_of(warnings, ConfigWarning::Kind::kUnknownKey).empty());
 }
 
 TEST(ReferenceFiles, PasswordFileParsesAsHocon) {

@@ -83,11 +83,12 @@ TEST(OldFormat, BadValueNamesTheFileLineAndKey) {
 
 TEST(OldFormat, UnsupportedKeysAreWarnedOnceEach) {
     TempDir dir;
-    auto path = dir.write("c.conf", "tls.enable=false\ntls.enable=true\nsqlite.enable=false\n");
+    auto path = dir.write(
+        "c.conf", "client_max_packet_size=1\nclient_max_packet_size=2\nsqlite.enable=false\n");
     std::vector<ConfigWarning> w;
     load_old_conf_file(path, w);
     ASSERT_EQ(w.size(), 2u);
-    EXPECT_EQ(w[0].key, "tls.enable");
+    EXPECT_EQ(w[0].key, "client_max_packet_size");
     EXPECT_EQ(w[1].key, "sqlite.enable");
 }
 

@@ -1,0 +1,173 @@
+"""Persistence on SQLite: what the broker acknowledged to a publisher, for a persistent session,
+reaches that session after the broker is killed (SIGKILL) and started again; retained
+messages and subscriptions come back; a damaged database is moved aside."""
+import threading
+import time
+
+import paho.mqtt.client as mqtt
+import pytest
+
+from conftest import TIMEOUT, Client
+from util_part1 import wait_for
+
+pytestmark = pytest.mark.nmq_only
+
+
+def sqlite_conf(tmp_path, durability="sync"):
+    return f"""sqlite {{
+    mounted_file_path = "{tmp_path}"
+    durability = {durability}
+    sync_interval = 50ms
+}}
+"""
+
+
+def kill_and_restart(b):
+    b.proc.kill()
+    b.proc.wait()
+    b.start()
+
+
+def persistent_sub(b, clients, cid, topic, qos, version=4):
+    if version == 5:
+        from paho.mqtt.properties import Properties
+        from paho.mqtt.packettypes import PacketTypes
+        props = Properties(PacketTypes.CONNECT)
+        props.SessionExpiryInterval = 3600
+        c = clients(b, cid, version=5, clean=False, properties=props)
+    else:
+        c = clients(b, cid, clean=False)
+    c.subscribe(topic, qos)
+    return c
+
+
+def collect(c, n, timeout=20.0):
+    got = []
+    deadline = time.time() + timeout
+    while len(got) < n and time.time() < deadline:
+        try:
+            got.append(c.messages.get(timeout=0.5))
+        except Exception:
+            pass
+    return got
+
+
+@pytest.mark.parametrize("qos,durability", [(1, "sync"), (2, "sync"), (1, "interval")])
+def test_acknowledged_messages_survive_sigkill(broker_factory, clients, tmp_path, qos, durability):
+    b = broker_factory(extra_conf=sqlite_conf(tmp_path, durability))
+    sub = persistent_sub(b, clients, "keeper", "p/#", qos)
+    sub.disconnect()  # offline: everything is queued for it
+    pub = clients(b, "pub")
+    n = 300
+    for i in range(n):
+        pub.publish(f"p/{i % 3}", str(i).encode(), qos=qos)  # waits for PUBACK / PUBCOMP
+    pub.disconnect()
+    kill_and_restart(b)
+    again = clients(b, "keeper", clean=False)
+    assert again.flags["session present"] == 1
+    got = collect(again, n)
+    payloads = [int(m.payload) for m in got]
+    assert len(set(payloads)) == n, f"lost {n - len(set(payloads))} acknowledged messages"
+    assert payloads == sorted(payloads), "order kept [MQTT-4.6.0-2]"
+    if qos == 2:
+        assert len(payloads) == n, "no duplicates at QoS 2"
+
+
+def test_kill_in_the_middle_of_a_stream(broker_factory, clients, tmp_path):
+    """SIGKILL while a publisher streams QoS 1 to an online persistent subscriber: every
+    message the publisher saw acknowledged arrives, before or after the restart."""
+    b = broker_factory(extra_conf=sqlite_conf(tmp_path))
+    sub = persistent_sub(b, clients, "stream-sub", "s/#", 1)
+    received = set()
+    acked = set()
+    lock = threading.Lock()
+    sub.c.on_message = lambda c, u, m: received.add(int(m.payload))
+
+    pub = mqtt.Client(client_id="stream-pub", protocol=mqtt.MQTTv311)
+    pub.max_inflight_messages_set(20)
+    mids = {}
+    pub.on_publish = lambda c, u, mid: acked.add(mids[mid]) if mid in mids else None
+    pub.connect(b.host, b.port)
+    pub.loop_start()
+    sub_online = True
+    try:
+        for i in range(100000):
+            with lock:
+                info = pub.publish("s/x", str(i).encode(), qos=1)
+                mids[info.mid] = i
+            if sub_online and len(acked) >= 200:
+                # The subscriber drops off: from here on its messages wait in the store.
+                sub.kill()
+                sub_online = False
+            if len(acked) >= 500:
+                break
+            time.sleep(0.0005)
+        b.proc.kill()
+        b.proc.wait()
+    finally:
+        pub.loop_stop()
+    acked_before_kill = set(acked)
+    assert len(acked_before_kill) >= 500
+    b.start()
+    again = clients(b, "stream-sub", clean=False)
+    deadline = time.time() + 20
+    after = set()
+    while not acked_before_kill <= (received | after) and time.time() < deadline:
+        try:
+            after.add(int(again.messages.get(timeout=0.5).payload))
+        except Exception:
+            pass
+    lost = acked_before_kill - received - after
+    assert not lost, f"{len(lost)} acknowledged messages lost, e.g. {sorted(lost)[:5]}"
+
+
+def test_retained_and_subscriptions_come_back(broker_factory, clients, tmp_path):
+    b = broker_factory(extra_conf=sqlite_conf(tmp_path))
+    sub = persistent_sub(b, clients, "subs-keeper", "news/+", 1, version=5)
+    sub.disconnect()
+    pub = clients(b, "retainer")
+    pub.publish("r/1", b"kept", qos=1, retain=True)
+    pub.publish("r/2", b"qos0 retained", qos=0, retain=True)
+    pub.publish("r/3", b"gone", qos=1, retain=True)
+    pub.publish("r/3", b"", qos=1, retain=True)  # cleared
+    pub.disconnect()
+    kill_and_restart(b)
+    fresh = clients(b, "late")
+    fresh.subscribe("r/#", 1)
+    got = {m.topic: m.payload for m in collect(fresh, 2, timeout=5)}
+    assert got == {"r/1": b"kept", "r/2": b"qos0 retained"}
+    fresh.expect_none(0.5)
+    # The persistent session's subscription routes new messages while it is offline.
+    p2 = clients(b, "after-restart")
+    p2.publish("news/today", b"fresh", qos=1)
+    from paho.mqtt.properties import Properties
+    from paho.mqtt.packettypes import PacketTypes
+    props = Properties(PacketTypes.CONNECT)
+    props.SessionExpiryInterval = 3600
+    back = clients(b, "subs-keeper", version=5, clean=False, properties=props)
+    assert back.flags["session present"] == 1
+    assert back.expect().payload == b"fresh"
+
+
+def test_clean_session_leaves_nothing_behind(broker_factory, clients, tmp_path):
+    b = broker_factory(extra_conf=sqlite_conf(tmp_path))
+    sub = persistent_sub(b, clients, "short-lived", "c/#", 1)
+    sub.disconnect()
+    clean = clients(b, "short-lived", clean=True)  # discards the session [MQTT-3.1.2-6]
+    clean.disconnect()
+    clients(b, "pub-c").publish("c/1", b"x", qos=1)
+    kill_and_restart(b)
+    again = clients(b, "short-lived", clean=False)
+    assert again.flags["session present"] == 0
+    again.expect_none(0.5)
+
+
+def test_damaged_database_is_moved_aside(broker_factory, clients, tmp_path):
+    (tmp_path / "nanomq.db").write_bytes(b"this is not a database" * 500)
+    b = broker_factory(extra_conf=sqlite_conf(tmp_path))
+    assert wait_for(lambda: "moved aside" in b.log_text())
+    assert list(tmp_path.glob("nanomq.db.corrupt-*"))
+    c = clients(b, "works")
+    c.subscribe("t", 1)
+    c.publish("t", b"ok", qos=1)
+    assert c.expect().payload == b"ok"
