@@ -67,6 +67,9 @@ struct StartOptions {
     bool test_config = false;  // --test-config: validate everything, start nothing
     // NanoMQ's start options, applied over file and environment when given.
     std::optional<std::string> url;
+    // TLS: NanoMQ's --cacert, -E/--cert, --key, --keypass, --verify, --fail.
+    std::optional<std::string> cacert, cert, key, keypass;
+    bool verify = false, fail = false;
     std::optional<std::string> tq_thread, max_tq_thread, parallel, property_size, msq_len,
         qos_duration, http, http_port;
 };
@@ -81,7 +84,16 @@ void add_start_options(CLI::App* cmd, StartOptions& o) {
     cmd->add_flag("--test-config", o.test_config,
                   "Check the configuration (file, environment, options) and exit: 0 when it "
                   "is valid, 2 with the error otherwise");
-    cmd->add_option("--url", o.url, "MQTT/TCP listener, e.g. nmq-tcp://0.0.0.0:1883");
+    cmd->add_option("--url", o.url,
+                    "Listener URL: nmq-tcp://0.0.0.0:1883, tls+nmq-tcp://0.0.0.0:8883, "
+                    "nmq-ws://0.0.0.0:8083/mqtt or nmq-wss://0.0.0.0:8084/mqtt");
+    cmd->add_option("--cacert", o.cacert, "TLS: CA certificate file (listeners.ssl.cacertfile)");
+    cmd->add_option("-E,--cert", o.cert, "TLS: certificate file (listeners.ssl.certfile)");
+    cmd->add_option("--key", o.key, "TLS: private key file (listeners.ssl.keyfile)");
+    cmd->add_option("--keypass", o.keypass, "TLS: private key password");
+    cmd->add_flag("--verify", o.verify, "TLS: ask clients for a certificate (verify_peer)");
+    cmd->add_flag("--fail", o.fail,
+                  "TLS: refuse clients without a certificate (fail_if_no_peer_cert)");
     cmd->add_option("-t,--tq_thread", o.tq_thread, "Worker threads (system.num_taskq_thread)");
     cmd->add_option("-T,--max_tq_thread", o.max_tq_thread, "system.max_taskq_thread");
     cmd->add_option("-n,--parallel", o.parallel, "system.parallel");
@@ -113,14 +125,32 @@ config::Config assemble(const StartOptions& o, std::vector<config::ConfigWarning
         if (v) config::apply_value(cfg, path, *v, std::string("command line ") + flag, warnings);
     };
     if (o.url) {
-        auto bind = config::tcp_url_to_bind(*o.url);
-        if (!bind)
+        // The scheme picks the listener, as NanoMQ's --url does.
+        std::optional<std::string> bind;
+        std::string_view path;
+        if ((bind = config::tcp_url_to_bind(*o.url))) {
+            path = "listeners.tcp.bind";
+        } else if ((bind = config::tls_url_to_bind(*o.url))) {
+            path = "listeners.ssl.bind";
+        } else if ((bind = config::ws_url_to_bind(*o.url, false))) {
+            path = "listeners.ws.bind";
+        } else if ((bind = config::ws_url_to_bind(*o.url, true))) {
+            path = "listeners.wss.bind";
+        } else {
             throw config::ConfigError(
-                "command line --url: expected a TCP URL like "
-                "nmq-tcp://0.0.0.0:1883, got \"" +
+                "command line --url: expected a URL like nmq-tcp://0.0.0.0:1883, "
+                "tls+nmq-tcp://0.0.0.0:8883, nmq-ws://0.0.0.0:8083/mqtt or "
+                "nmq-wss://0.0.0.0:8084/mqtt, got \"" +
                 *o.url + "\"");
-        config::apply_value(cfg, "listeners.tcp.bind", *bind, "command line --url", warnings);
+        }
+        config::apply_value(cfg, path, *bind, "command line --url", warnings);
     }
+    set(o.cacert, "listeners.ssl.cacertfile", "--cacert");
+    set(o.cert, "listeners.ssl.certfile", "--cert");
+    set(o.key, "listeners.ssl.keyfile", "--key");
+    set(o.keypass, "listeners.ssl.key_password", "--keypass");
+    if (o.verify) set(std::string("true"), "listeners.ssl.verify_peer", "--verify");
+    if (o.fail) set(std::string("true"), "listeners.ssl.fail_if_no_peer_cert", "--fail");
     set(o.tq_thread, "system.num_taskq_thread", "--tq_thread");
     set(o.max_tq_thread, "system.max_taskq_thread", "--max_tq_thread");
     set(o.parallel, "system.parallel", "--parallel");

@@ -27,7 +27,7 @@ import paho.mqtt.client as mqtt
 import pytest
 import requests
 
-from conftest import NMQ_BIN, TIMEOUT, connect_packet, free_port, packet
+from conftest import NMQ_BIN, TIMEOUT, connect_packet, free_port, packet, wait_port
 from util_part2 import Bystander, publish_packet, subscribe_packet, unique
 
 pytestmark = [
@@ -816,3 +816,24 @@ def test_load_generator_over_each_transport(ports, certs, kind):
     s = json.loads(out.strip().splitlines()[-1])
     assert (p["connected"], p["acked"]) == (2, 400), pub.stderr
     assert (s["received"], s["lost"], s["out_of_order"]) == (400, 0, 0)
+
+
+def test_nanomqs_tls_start_options(broker_factory, paho, certs):
+    """NanoMQ's start options: --url with a tls+nmq-tcp:// scheme picks the TLS listener, and
+    --cacert, -E/--cert, --key, --verify, --fail configure it."""
+    port = free_port()
+    b = broker_factory(args=["--url", f"tls+nmq-tcp://127.0.0.1:{port}", "--cacert",
+                         str(certs / "ca.pem"), "-E", str(certs / "server.pem"), "--key",
+                         str(certs / "server.key"), "--verify", "--fail"])
+    wait_port(port, b.proc)
+    assert paho(port, "tls", certs=certs).connect(timeout=2) is None  # --fail: cert required
+    good = connected(paho, port, "tls", certs=certs, cert="client")
+    round_trip(good, good, "t13/cli", b"ok")
+
+
+def test_nanomqs_websocket_url_option(broker_factory, paho):
+    port = free_port()
+    b = broker_factory(args=["--url", f"nmq-ws://127.0.0.1:{port}/mqtt"])
+    wait_port(port, b.proc)
+    c = connected(paho, port, "ws")
+    round_trip(c, c, "t13/cli-ws", b"ok")
