@@ -14,19 +14,8 @@ using std::chrono::milliseconds;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 
-Config load(std::string_view text, std::vector<ConfigWarning>* warnings = nullptr) {
-    std::vector<ConfigWarning> ignored;
-    return load_hocon_text(text, "nanomq.conf", warnings != nullptr ? *warnings : ignored);
-}
-
-std::string load_error(std::string_view text) {
-    try {
-        load(text);
-    } catch (const ConfigError& e) {
-        return e.what();
-    }
-    return "";
-}
+using test::load;
+using test::load_error;
 
 std::vector<std::string> keys_of(const std::vector<ConfigWarning>& warnings) {
     std::vector<std::string> keys;

@@ -3,10 +3,14 @@
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include <unistd.h>
 
 #include <gtest/gtest.h>
+
+#include "config/key_table.hpp"
 
 namespace nmq::config::test {
 
@@ -14,6 +18,22 @@ namespace nmq::config::test {
 inline std::filesystem::path reference_dir() {
     return std::filesystem::path(__FILE__).parent_path() / ".." / ".." / ".." / ".." / "shared" /
            "reference" / "nanomq-etc";
+}
+
+// Loads `text` as a nanomq.conf over the defaults; warnings go to `warnings` when given.
+inline Config load(std::string_view text, std::vector<ConfigWarning>* warnings = nullptr) {
+    std::vector<ConfigWarning> ignored;
+    return load_hocon_text(text, "nanomq.conf", warnings != nullptr ? *warnings : ignored);
+}
+
+// The ConfigError that loading `text` throws, or "" when it loads.
+inline std::string load_error(std::string_view text) {
+    try {
+        load(text);
+    } catch (const ConfigError& e) {
+        return e.what();
+    }
+    return "";
 }
 
 // A fresh folder per test, removed afterwards.
