@@ -100,6 +100,9 @@ struct Server::Impl {
                 adopt(to, fd, v6, std::move(pending));
             };
         }
+        // Signals are caught from before the first listener is bound: a client that sees the
+        // port open may send SIGTERM at once, and asio keeps it until run() waits for it.
+        signals = std::make_unique<asio::signal_set>(workers[0]->io, SIGINT, SIGTERM, SIGHUP);
         // Every listener or none: a certificate that cannot be read stops start-up.
         for (auto& spec : listener_specs(cfg))
             listeners.push_back(open(std::move(spec)));
@@ -344,7 +347,6 @@ struct Server::Impl {
     }
 
     void run() {
-        signals = std::make_unique<asio::signal_set>(workers[0]->io, SIGINT, SIGTERM, SIGHUP);
         wait_signal();
         running = true;
         for (auto& l : listeners)
