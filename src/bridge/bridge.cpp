@@ -215,6 +215,36 @@ void Bridge::stop() {
                    session_->queue().waiting(), session_->queue().inflight());
 }
 
+std::vector<Outbound> Bridge::take_owed() {
+    auto owed = session_->take_owed();
+    update_counters();
+    return owed;
+}
+
+void Bridge::adopt(std::vector<Outbound> owed) {
+    std::size_t kept = 0;
+    for (auto& o : owed) {
+        const TopicMap* m = find_map(forwards_, o.msg->topic);
+        if (!m) {
+            on_dropped(1, o.msg->topic, "no forward of the new settings selects it");
+            continue;
+        }
+        if (m->identity()) {
+            o.topic = o.msg->topic;
+        } else if (auto t = m->map(o.msg->topic)) {
+            o.topic = std::move(*t);
+        } else {
+            on_dropped(1, o.msg->topic, "maps to no valid remote topic");
+            continue;
+        }
+        if (session_->publish(std::move(o))) ++kept;
+    }
+    update_counters();
+    if (!owed.empty())
+        logger()->info("bridge '{}': {} of {} message(s) owed by its previous settings carried over",
+                       config_.name, kept, owed.size());
+}
+
 void Bridge::connect() {
     if (stopped_) return;
     link_ = links_->make();

@@ -59,6 +59,13 @@ class Bridge final : public broker::Sink,
     void start();
     // On the worker's thread: DISCONNECT, close, unsubscribe. No reconnect after it.
     void stop();
+    // On the worker's thread, after stop(): what this bridge still owes its remote, in order,
+    // for the bridge that replaces it (live reconfiguration).
+    std::vector<Outbound> take_owed();
+    // On the worker's thread, before start(): messages a predecessor of the same name still
+    // owed, queued ahead of anything new with their remote topics mapped by this bridge's
+    // forwards (a message no forward maps any more is dropped and counted).
+    void adopt(std::vector<Outbound> owed);
 
     const config::Bridge& config() const noexcept { return config_; }
     const BridgeCounters& counters() const noexcept { return counters_; }

@@ -1,5 +1,6 @@
 #include "bridge/bridges.hpp"
 
+#include <algorithm>
 #include <stdexcept>
 
 #include "bridge/bridge.hpp"
@@ -10,31 +11,105 @@ namespace nmq::bridge {
 
 Bridges::Bridges(broker::Broker& broker, std::vector<boost::asio::io_context*> ios,
                  const config::Bridges& config)
-    : broker_(broker) {
-    std::uint32_t next = 0;
+    : broker_(broker), ios_(std::move(ios)) {
     for (const auto& b : config.mqtt) {
         if (!b.enable) {
             log::get("bridge")->info("bridge '{}' is disabled", b.name);
             continue;
         }
-        std::uint32_t w = next++ % broker.worker_count();
-        bridges_.push_back(std::make_shared<Bridge>(broker.worker(w), *ios.at(w), b));
+        bridges_.push_back(make(b, next_worker_++ % broker.worker_count()));
     }
 }
 
 Bridges::~Bridges() = default;
 
+std::shared_ptr<Bridge> Bridges::make(const config::Bridge& config, std::uint32_t worker) {
+    return std::make_shared<Bridge>(broker_.worker(worker), *ios_.at(worker), config);
+}
+
 void Bridges::start() {
+    std::lock_guard lock(mutex_);
+    started_ = true;
     for (auto& b : bridges_)
         broker_.worker(b->worker_index()).post([b] { b->start(); });
 }
 
 void Bridges::stop() {
+    std::lock_guard lock(mutex_);
+    started_ = false;
     for (auto& b : bridges_)
         broker_.worker(b->worker_index()).post([b] { b->stop(); });
 }
 
+void Bridges::reconfigure(const config::Bridges& config) {
+    auto log = log::get("bridge");
+    std::lock_guard lock(mutex_);
+    // A replacement runs on its predecessor's worker, so that one posted step stops the one,
+    // hands its messages over and starts the other.
+    struct Step {
+        std::shared_ptr<Bridge> old;
+        std::shared_ptr<Bridge> next;
+    };
+    std::vector<Step> steps;
+    std::vector<std::shared_ptr<Bridge>> next_list;
+    std::vector<std::shared_ptr<Bridge>> left = bridges_;
+    std::uint32_t next_worker = next_worker_;
+    for (const auto& b : config.mqtt) {
+        if (!b.enable) continue;
+        auto it = std::find_if(left.begin(), left.end(),
+                               [&](const auto& x) { return x->config().name == b.name; });
+        std::shared_ptr<Bridge> old;
+        if (it != left.end()) {
+            old = std::move(*it);
+            left.erase(it);
+        }
+        if (old && old->config() == b) {
+            next_list.push_back(std::move(old));
+            continue;
+        }
+        const std::uint32_t w =
+            old ? old->worker_index() : next_worker++ % broker_.worker_count();
+        auto fresh = make(b, w);  // throws: nothing has changed yet
+        next_list.push_back(fresh);
+        steps.push_back({std::move(old), std::move(fresh)});
+    }
+    for (auto& gone : left)
+        steps.push_back({std::move(gone), nullptr});
+
+    next_worker_ = next_worker;
+    bridges_ = std::move(next_list);
+    const bool started = started_;
+    for (auto& step : steps) {
+        if (step.old && step.next)
+            log->info("bridge '{}': settings changed; reconnecting with the new ones",
+                      step.next->config().name);
+        else if (step.old)
+            log->info("bridge '{}': removed or disabled by the new configuration; stopping",
+                      step.old->config().name);
+        else
+            log->info("bridge '{}': added by the new configuration", step.next->config().name);
+        const auto w = (step.old ? step.old : step.next)->worker_index();
+        broker_.worker(w).post([step = std::move(step), started] {
+            std::vector<Outbound> owed;
+            if (step.old) {
+                step.old->stop();
+                owed = step.old->take_owed();
+            }
+            if (step.next) {
+                step.next->adopt(std::move(owed));
+                if (started) step.next->start();
+            }
+        });
+    }
+}
+
+std::size_t Bridges::size() const {
+    std::lock_guard lock(mutex_);
+    return bridges_.size();
+}
+
 std::vector<BridgeStatus> Bridges::status() const {
+    std::lock_guard lock(mutex_);
     std::vector<BridgeStatus> out;
     out.reserve(bridges_.size());
     for (const auto& b : bridges_) {

@@ -3,10 +3,12 @@
 // (spread round-robin), started and stopped with the server. The management API reads their
 // state through status(); Asio stays out of this header.
 //
-// THREADING WARNING: start(), stop() and status() may be called from any thread; each bridge
-// runs on its own worker (Bridge), and status() reads only atomics.
+// THREADING WARNING: start(), stop(), reconfigure() and status() may be called from any
+// thread; the list of bridges is guarded by a mutex, each bridge runs on its own worker
+// (Bridge), and status() reads only atomics.
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -54,12 +56,25 @@ class Bridges {
     // Each bridge sends DISCONNECT and closes on its worker (posted: give the workers a
     // moment before stopping them).
     void stop();
+    // Applies a new configuration live (SIGHUP, `nanomq reload`, the API's req 12): a bridge
+    // whose settings did not change keeps its connection; a changed one disconnects and
+    // connects again with its new settings, keeping every message it still owes the remote
+    // (in order); a removed or disabled one stops; a new one starts. Every new bridge is set
+    // up before anything changes: when one cannot be (a TLS file that cannot be read), this
+    // throws std::runtime_error and the running bridges are left as they were.
+    void reconfigure(const config::Bridges& config);
     std::vector<BridgeStatus> status() const;
-    std::size_t size() const noexcept { return bridges_.size(); }
+    std::size_t size() const;
 
   private:
+    std::shared_ptr<Bridge> make(const config::Bridge& config, std::uint32_t worker);
+
     broker::Broker& broker_;
+    std::vector<boost::asio::io_context*> ios_;
+    mutable std::mutex mutex_;  // guards bridges_, started_, next_worker_
     std::vector<std::shared_ptr<Bridge>> bridges_;
+    bool started_ = false;
+    std::uint32_t next_worker_ = 0;  // round-robin placement of new bridges
 };
 
 }  // namespace nmq::bridge

@@ -96,6 +96,9 @@ class ClientSession {
     bool tick(Clock::time_point now);
     // Orderly end of a connection: DISCONNECT (normal disconnection).
     void disconnect();
+    // Once the link is down for good: everything still owed, in order, for a successor
+    // session (OutboundQueue::take_all). This session is finished after it.
+    std::vector<Outbound> take_owed() { return queue_.take_all(); }
 
     State state() const noexcept { return state_; }
     bool connected() const noexcept { return state_ == State::kConnected; }

@@ -104,6 +104,19 @@ std::vector<std::uint16_t> OutboundQueue::requeue_inflight() {
     return ids;
 }
 
+std::vector<Outbound> OutboundQueue::take_all() {
+    requeue_inflight();
+    std::vector<Outbound> out;
+    out.reserve(waiting_.size());
+    while (!waiting_.empty()) {
+        Outbound m = pop();
+        release(m);
+        m.seq = 0;
+        out.push_back(std::move(m));
+    }
+    return out;
+}
+
 std::size_t OutboundQueue::drop_qos0() {
     std::size_t before = waiting_.size();
     std::erase_if(waiting_, [this](const Outbound& m) {

@@ -87,6 +87,11 @@ class OutboundQueue {
     void release_expired(const Outbound& m) { release(m); }
     // Drops the QoS 0 messages waiting (the link went down); returns how many.
     std::size_t drop_qos0();
+    // Empties the queue for a successor (the bridge restarts with new settings): what is owed,
+    // in order (unacknowledged flows first, as requeue_inflight() puts them), each released
+    // from the store, which the successor's queue stores again. Flows waiting only for PUBCOMP
+    // are over (the remote has the message).
+    std::vector<Outbound> take_all();
 
     std::size_t waiting() const noexcept { return waiting_.size(); }
     std::size_t inflight() const noexcept { return inflight_.size(); }

@@ -89,6 +89,17 @@ KeyValue convert_value(const KeySpec& spec, const HoconValue& value, std::string
 // unsupported and unknown keys appended to `warnings` once each. Throws ConfigError.
 void apply_hocon(const HoconValue& root, Config& config, std::vector<ConfigWarning>& warnings);
 
+// Applies `list` as the list section at the dotted `path` ("bridges.mqtt.emqx.forwards"),
+// replacing its entries exactly as the same list in nanomq.conf would. False (nothing
+// changed) when `path` is not a list section or `list` is not an array; throws ConfigError for
+// a bad entry.
+bool apply_list_at(std::string_view path, const HoconValue& list, Config& config,
+                   std::vector<ConfigWarning>& warnings);
+
+// The checks that span several keys (a bridge needs a server; its topic mappings must be
+// consistent), which apply_hocon() runs at its end; `where` prefixes the ConfigError.
+void check_across_keys(Config& config, const std::string& where);
+
 // Parses text as a nanomq.conf named `file_name` over the defaults (for tests and tools).
 // Warnings go to `warnings` (options.warnings is not used).
 Config load_hocon_text(std::string_view text, const std::string& file_name,

@@ -146,10 +146,10 @@ void warn(Walk& w, ConfigWarning::Kind kind, const SourceLocation& where, const 
     w.warnings.push_back({kind, at, key, at + ": " + key + ": " + text});
 }
 
-void require_object(const HoconField& f, const std::string& path) {
-    if (!f.value.is_object()) {
-        throw ConfigError(f.value.location().to_string() + ": " + path +
-                          ": expected an object, got " + f.value.describe());
+void require_object(const HoconValue& value, const std::string& path) {
+    if (!value.is_object()) {
+        throw ConfigError(value.location().to_string() + ": " + path +
+                          ": expected an object, got " + value.describe());
     }
 }
 
@@ -181,40 +181,45 @@ const UnsupportedSpec* match_unsupported_exactly(const std::vector<std::string>&
     return nullptr;
 }
 
-void walk(const HoconValue& object, Walk& w) {
-    for (const auto& f : object.fields()) {
-        w.path.push_back(f.key);
-        std::string dotted = join(w.path);
-        std::string name;
-        const UnsupportedSpec* unsupported = nullptr;
-        if (const KeySpec* key = match_key(w.path, name)) {
-            key->set(w.config, convert_value(*key, f.value, dotted), name);
-            w.set_where[dotted] = f.value.location();
-        } else if ((unsupported = match_unsupported_exactly(w.path)) != nullptr) {
-            warn(w, ConfigWarning::Kind::kNotSupported, f.key_location, dotted,
-                 "not supported yet (" + unsupported->doc + "), ignored");
-        } else if (const SectionSpec* section = match_section(w.path, name)) {
-            w.set_where[dotted] = f.value.location();
-            if (section->list && f.value.is_array()) {
-                section->on_present(w.config, name, f.value);
-                walk_list(f.value, w);
-            } else {
-                require_object(f, dotted);
-                section->on_present(w.config, name, f.value);
-                if (!section->opaque) walk(f.value, w);
-            }
-        } else if ((unsupported = match_unsupported(w.path)) != nullptr) {
-            warn(w, ConfigWarning::Kind::kNotSupported, f.key_location, dotted,
-                 "not supported yet (" + unsupported->doc + "), ignored");
-        } else if (is_known_prefix(w.path)) {
-            require_object(f, dotted);
-            walk(f.value, w);
+// One field at w.path + key, as walk() meets it.
+void walk_field(const std::string& key, const SourceLocation& key_location,
+                const HoconValue& value, Walk& w) {
+    w.path.push_back(key);
+    std::string dotted = join(w.path);
+    std::string name;
+    const UnsupportedSpec* unsupported = nullptr;
+    if (const KeySpec* spec = match_key(w.path, name)) {
+        spec->set(w.config, convert_value(*spec, value, dotted), name);
+        w.set_where[dotted] = value.location();
+    } else if ((unsupported = match_unsupported_exactly(w.path)) != nullptr) {
+        warn(w, ConfigWarning::Kind::kNotSupported, key_location, dotted,
+             "not supported yet (" + unsupported->doc + "), ignored");
+    } else if (const SectionSpec* section = match_section(w.path, name)) {
+        w.set_where[dotted] = value.location();
+        if (section->list && value.is_array()) {
+            section->on_present(w.config, name, value);
+            walk_list(value, w);
         } else {
-            warn(w, ConfigWarning::Kind::kUnknownKey, f.key_location, dotted,
-                 "unknown key, ignored" + suggestion(dotted));
+            require_object(value, dotted);
+            section->on_present(w.config, name, value);
+            if (!section->opaque) walk(value, w);
         }
-        w.path.pop_back();
+    } else if ((unsupported = match_unsupported(w.path)) != nullptr) {
+        warn(w, ConfigWarning::Kind::kNotSupported, key_location, dotted,
+             "not supported yet (" + unsupported->doc + "), ignored");
+    } else if (is_known_prefix(w.path)) {
+        require_object(value, dotted);
+        walk(value, w);
+    } else {
+        warn(w, ConfigWarning::Kind::kUnknownKey, key_location, dotted,
+             "unknown key, ignored" + suggestion(dotted));
     }
+    w.path.pop_back();
+}
+
+void walk(const HoconValue& object, Walk& w) {
+    for (const auto& f : object.fields())
+        walk_field(f.key, f.key_location, f.value, w);
 }
 
 std::string listener_path(const TcpListener& l) {
@@ -258,6 +263,24 @@ void apply_hocon(const HoconValue& root, Config& config, std::vector<ConfigWarni
     Walk w{config, warnings, {}, {}};
     walk(root, w);
     finish(w, root);
+}
+
+bool apply_list_at(std::string_view path, const HoconValue& list, Config& config,
+                   std::vector<ConfigWarning>& warnings) {
+    if (!list.is_array()) return false;
+    Walk w{config, warnings, {}, {}};
+    for (auto segment : split(path))
+        w.path.emplace_back(segment);
+    std::string name;
+    const SectionSpec* section = match_section(w.path, name);
+    if (section == nullptr || !section->list) return false;
+    w.path.pop_back();
+    walk_field(std::string(split(path).back()), list.location(), list, w);
+    return true;
+}
+
+void check_across_keys(Config& config, const std::string& where) {
+    check_bridges(config, [&](const std::string&) { return where; });
 }
 
 namespace {

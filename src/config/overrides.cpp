@@ -65,8 +65,14 @@ std::string hocon_text(const HoconValue& v) {
             }
             return out + "]";
         }
-        case HoconKind::kObject:
-            return "{}";  // never a leaf: walk() goes into objects
+        case HoconKind::kObject: {  // an entry of a list section
+            std::string out = "{";
+            for (const auto& f : v.fields()) {
+                if (out.size() > 1) out += ", ";
+                out += hocon_key(f.key) + " = " + hocon_text(f.value);
+            }
+            return out + "}";
+        }
         default:
             return v.text();  // numbers as written, true/false, null
     }
@@ -177,6 +183,8 @@ void apply_tree(Config& config, const HoconValue& root, std::vector<ConfigWarnin
     leaves(root, "", found);
     for (const auto& leaf : found) {
         const KeySpec* spec = find_key(leaf.path);
+        // A whole list (a bridge's forwards or subscriptions) replaces the file's list.
+        if (spec == nullptr && apply_list_at(leaf.path, *leaf.value, config, warnings)) continue;
         if (spec == nullptr || leaf.path == kSelfKey) {
             std::string where = leaf.value->location().to_string();
             warnings.push_back(
@@ -186,6 +194,7 @@ void apply_tree(Config& config, const HoconValue& root, std::vector<ConfigWarnin
         }
         spec->set(config, convert_value(*spec, *leaf.value, leaf.path), row_name(*spec, leaf.path));
     }
+    check_across_keys(config, root.location().file);
 }
 
 }  // namespace

@@ -110,6 +110,18 @@ config::HoconValue to_hocon(const json::value& v) {
     return config::HoconValue::null(where);
 }
 
+// "req 12:1:7: bridges.mqtt.b.qos: ..." -> "bridges.mqtt.b.qos: ...": the location of text
+// the API made up means nothing to its caller.
+std::string without_location(std::string message) {
+    if (message.rfind(kSource, 0) != 0) return message;
+    std::size_t at = kSource.size();
+    while (at < message.size() && (message[at] == ':' || std::isdigit(
+                                                            static_cast<unsigned char>(message[at]))))
+        ++at;
+    if (message.compare(at, 1, " ") == 0) ++at;
+    return message.substr(at);
+}
+
 std::string hocon_text(const config::HoconValue& v) {
     return v.kind() == config::HoconKind::kString ? config::hocon_quote(v.text()) : v.text();
 }
@@ -238,6 +250,30 @@ void ConfigEditor::set(std::string_view field, std::string_view key, const json:
     spec->set(change_.next, converted, config::row_name(*spec, key));
     change_.overrides.push_back({std::string(key), hocon_text(hocon)});
     (live ? change_.live : change_.at_restart).emplace_back(field);
+}
+
+void ConfigEditor::set_list(std::string_view field, std::string_view key, const std::string& hocon,
+                            bool live) {
+    std::vector<config::ConfigWarning> warnings;
+    try {
+        const config::HoconValue root = config::parse_hocon_text("v = " + hocon, kSource);
+        const config::HoconValue& list = root.fields().front().value;
+        if (!config::apply_list_at(key, list, change_.next, warnings))
+            throw std::logic_error("req 12: no list section " + std::string(key));
+    } catch (const config::ConfigError& e) {
+        fail(field, without_location(e.what()));
+    }
+    change_.overrides.push_back({std::string(key), hocon});
+    (live ? change_.live : change_.at_restart).emplace_back(field);
+}
+
+std::string ConfigEditor::problem_in_next() {
+    try {
+        config::check_across_keys(change_.next, kSource);
+    } catch (const config::ConfigError& e) {
+        return without_location(e.what());
+    }
+    return {};
 }
 
 std::string ConfigEditor::store_file(std::string_view field, std::string_view stem,

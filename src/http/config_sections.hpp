@@ -62,6 +62,16 @@ class ConfigEditor {
     void set(std::string_view field, std::string_view key, const boost::json::value& value,
              bool live);
 
+    // Sets the list section `key` (e.g. "bridges.mqtt.emqx.forwards") from the API field
+    // `field` to `hocon`, an array of objects in HOCON ("[{local_topic = \"a/#\"}]"), replacing
+    // the list exactly as the same text in nanomq.conf would; recorded like set().
+    void set_list(std::string_view field, std::string_view key, const std::string& hocon,
+                  bool live);
+
+    // The problem the checks that span several keys (config::check_across_keys) find in
+    // next(), without a location ("bridges.mqtt.b.server: required ..."); "" when none.
+    std::string problem_in_next();
+
     // Keeps `contents` (given for `field`) in a file of the broker's own, named after `stem`
     // and the contents, and returns its path.
     std::string store_file(std::string_view field, std::string_view stem,

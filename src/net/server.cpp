@@ -322,8 +322,6 @@ struct Server::Impl {
         if (fresh.system != config.system)
             log->warn("reload: system settings changed; they take effect at the next restart");
         // http_server: the API server takes and reports its own changes (ApiServer::reconfigure).
-        if (fresh.bridges != config.bridges)
-            log->warn("reload: bridges changed; they take effect at the next restart");
         if (fresh.mqtt != config.mqtt) log->info("reload: mqtt settings applied");
         if (fresh.auth != config.auth) log->info("reload: auth settings applied");
         if (fresh.log.level != config.log.level) {
@@ -337,6 +335,16 @@ struct Server::Impl {
         // Listeners: what could not be applied keeps running as it was, and a later reload
         // tries again (the applied config only records a complete change).
         if (reload_listeners(fresh)) applied.listeners = fresh.listeners;
+        // Bridges: changed ones reconnect with their new settings, keeping what they owe.
+        if (fresh.bridges != config.bridges) {
+            try {
+                bridges->reconfigure(fresh.bridges);
+                applied.bridges = fresh.bridges;
+                log->info("reload: bridges applied");
+            } catch (const std::exception& e) {
+                log->error("reload: bridges keep their previous settings: {}", e.what());
+            }
+        }
         config = applied;
         broker->reconfigure(applied);
         for (auto& w : workers) {

@@ -20,6 +20,7 @@ from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
 from conftest import NMQ_BIN, TIMEOUT, free_port, wait_port
+from http_util import api, check_json, post
 
 pytestmark = pytest.mark.nmq_only
 
@@ -743,6 +744,144 @@ def test_backlog_drains_on_connack_without_new_messages(broker_factory, remotes,
     remote.set_users({"w": "w", "bridge": "x"})
     got = w.wait_for(50, timeout=10)
     assert [int(m.payload) for m in got] == list(range(50))
+    close(pub)
+
+
+# ----------------------------------------------------------------------------------------------
+# live changes: the API's req 12 and SIGHUP reconnect a bridge with its new settings
+
+def test_req12_adds_the_documents_bridge_live_and_it_survives_a_restart(broker_factory, clients,
+                                                                         remotes, watchers):
+    """http-api-v1.md req 12: the document's own example adds a bridge (address pointed at our
+    remote); it connects at once, forwards and subscribes, and is back after a restart."""
+    remote = remotes()
+    b = broker_factory()
+    assert api(b, 11)["bridge"]["bridge_mode"] is False
+    data = {
+        "bridge": {
+            "bridge_mode": True,
+            "address": f"mqtt-tcp://127.0.0.1:{remote.port}",
+            "proto_ver": 4,
+            "clientid": "bridge_client",
+            "clean_start": True,
+            "username": "username",
+            "password": "passwd",
+            "keepalive": 60,
+            "parallel": 2,
+            "forwards": ["topic1/#", "topic2/#"],
+            "subscription": [{"topic": "cmd/topic1", "qos": 1}, {"topic": "cmd/topic2", "qos": 2}],
+        }
+    }
+    r = post(b, {"req": 12, "seq": 111, "data": data})
+    assert r.status_code == 200 and r.text == '{"code":0,"seq":111,"rep":12}', r.text
+    shown = api(b, 11)["bridge"]
+    assert shown == {**data["bridge"], "password": "******"}
+
+    def exchange(round_):
+        wait_bridge(b, "bridge", subscriptions=2, connects=round_)
+        w = watchers(remote.host, remote.port, ["topic1/#", "topic2/#"], qos=1)
+        local = clients(b)
+        local.subscribe("cmd/#", 2)
+        pub = publisher(b.host, b.port)
+        publish(pub, "topic1/a", b"up1", 1)
+        publish(pub, "topic2/b", b"up2", 2)
+        publish(pub, "topic3/c", b"not forwarded", 1)
+        assert [(m.topic, m.payload) for m in w.expect(2)] == [("topic1/a", b"up1"),
+                                                               ("topic2/b", b"up2")]
+        rp = publisher(remote.host, remote.port)
+        publish(rp, "cmd/topic2", b"down", 2)
+        m = local.expect()
+        assert (m.topic, m.payload) == ("cmd/topic2", b"down")
+        assert [m.topic for m in w.quiet(0.3)] == ["topic1/a", "topic2/b"]
+        close(pub)
+        close(rp)
+        w.close()
+
+    exchange(1)
+    # The change was persisted: a restart brings the bridge back (overrides file).
+    b.stop()
+    b.start()
+    exchange(1)
+    assert api(b, 11)["bridge"] == {**data["bridge"], "password": "******"}
+
+
+def test_req12_moves_a_bridge_and_it_keeps_every_message_it_owes(broker_factory, remotes,
+                                                                 watchers):
+    """Issue 6: the bridge reconnects with its new settings; QoS 1 messages queued while its
+    old remote was unreachable are delivered, in order, to the new one."""
+    dead = free_port()
+    b = broker_factory(extra_conf=f"""
+bridges.mqtt.cloud {{
+    server = "mqtt-tcp://127.0.0.1:{dead}"
+    clientid = "edge-cloud"
+    backoff_max = 1s
+    forwards = [{{local_topic = "q/#", remote_topic = "edge/#"}}]
+}}
+""")
+    wait_log(b, "bridge 'cloud': 127.0.0.1:")  # the first attempt failed
+    pub = publisher(b.host, b.port)
+    for i in range(30):
+        publish(pub, "q/n", str(i).encode(), 1)
+    remote = remotes()
+    w = watchers(remote.host, remote.port, ["#"], qos=1)
+    r = post(b, {"req": 12, "seq": 2,
+                 "data": {"bridge": {"address": f"mqtt-tcp://127.0.0.1:{remote.port}"}}})
+    check_json(r, 200, 0)
+    wait_log(b, "bridge 'cloud': settings changed; reconnecting with the new ones")
+    wait_log(b, "bridge 'cloud': 30 of 30 message(s) owed by its previous settings carried over")
+    got = w.wait_for(30, timeout=10)
+    assert [(m.topic, int(m.payload)) for m in got] == [("edge/n", i) for i in range(30)]
+    # A new message after the move goes the same way, after the backlog.
+    publish(pub, "q/n", b"30", 1)
+    assert [int(m.payload) for m in w.wait_for(31)] == list(range(31))
+    close(pub)
+
+
+def test_sighup_adds_changes_and_removes_bridges(broker_factory, remotes, watchers):
+    """`nanomq reload` / SIGHUP: an unchanged bridge keeps its connection, a changed one
+    reconnects with the new topic mapping, a removed one stops, a new one starts."""
+    one, two = remotes(), remotes()
+    keep = bridge_conf("keep", one, forwards=[("k/#", "")])
+    b = broker_factory(extra_conf=keep + bridge_conf("change", one, forwards=[("c/#", "old/#")])
+                       + bridge_conf("gone", one, forwards=[("g/#", "")]))
+    for name in ("keep", "change", "gone"):
+        wait_bridge(b, name)
+    w1 = watchers(one.host, one.port, ["#"], qos=1)
+    w2 = watchers(two.host, two.port, ["#"], qos=1)
+    b.extra_conf = (keep + bridge_conf("change", one, forwards=[("c/#", "new/#")])
+                    + bridge_conf("added", two, forwards=[("a/#", "")]))
+    b.conf_path.write_text(b.config_text())
+    b.proc.send_signal(signal.SIGHUP)
+    wait_log(b, "bridge 'added': connected to")
+    wait_log(b, "bridge 'change': connected to", 2)
+    wait_log(b, "bridge 'gone': stopped")
+    log = b.log_text()
+    assert "bridge 'keep': connected to" in log and log.count("bridge 'keep': connected to") == 1
+    assert "bridge 'gone': removed or disabled by the new configuration" in log
+    pub = publisher(b.host, b.port)
+    for topic in ("k/1", "c/1", "g/1", "a/1"):
+        publish(pub, topic, topic.encode(), 1)
+    assert sorted(m.topic for m in w1.wait_for(2)) == ["k/1", "new/1"]
+    assert [m.topic for m in w2.expect(1)] == ["a/1"]
+    assert sorted(m.topic for m in w1.quiet(0.5)) == ["k/1", "new/1"]
+    close(pub)
+
+
+def test_sighup_with_a_broken_bridge_keeps_the_running_ones(broker_factory, remotes, watchers,
+                                                            tmp_path):
+    remote = remotes()
+    b = broker_factory(extra_conf=bridge_conf("cloud", remote, forwards=[("x/#", "")]))
+    wait_bridge(b, "cloud")
+    b.extra_conf = bridge_conf("cloud", remote, forwards=[("y/#", "")],
+                               extra=f'ssl {{ cacertfile = "{tmp_path}/missing.pem" }}')
+    b.conf_path.write_text(b.config_text())
+    b.proc.send_signal(signal.SIGHUP)
+    wait_log(b, "missing.pem")
+    w = watchers(remote.host, remote.port, ["#"], qos=1)
+    pub = publisher(b.host, b.port)
+    publish(pub, "x/still", b"1", 1)
+    assert [m.topic for m in w.expect(1)] == ["x/still"]
+    assert b.log_text().count("bridge 'cloud': connected to") == 1
     close(pub)
 
 

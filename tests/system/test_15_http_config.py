@@ -163,8 +163,12 @@ def test_req12_envelope_errors(broker):
     ({"websocket": {"url": "http://0.0.0.0:8083/mqtt"}}, "websocket.url"),
     ({"websocket": {"url": "nmq-ws://0.0.0.0:8083/a b"}}, "websocket.url"),
     ({"websocket": {"enable": 1}}, "websocket.enable"),
-    ({"bridge": {"bridge_mode": True}}, "bridge.bridge_mode"),  # no bridge configured
-    ({"bridge": {"forwards": ["a/#"]}}, "bridge.forwards"),
+    # No bridge configured: req 12 adds one, which needs an address to be enabled.
+    ({"bridge": {"bridge_mode": True}}, "bridge.address"),
+    ({"bridge": {"forwards": ["a/#/b"]}}, "bridge.forwards"),
+    ({"bridge": {"forwards": "a/#"}}, "bridge.forwards"),
+    ({"bridge": {"subscription": [{"topic": "a/b#", "qos": 1}]}}, "bridge.subscription"),
+    ({"bridge": {"subscription": [{"topic": "a", "qos": 3}]}}, "bridge.subscription"),
     ({"bridge": {"subscription": [{"topic": "a", "qos": 1, "x": 1}]}}, "bridge.subscription"),
 ])
 def test_req12_invalid_field(broker, data, field):
@@ -721,8 +725,22 @@ bridges.mqtt.up {{
     text = overrides(b).read_text()
     assert f'bridges.mqtt.up.server = "mqtt-tcp://127.0.0.1:{other}"' in text
     assert "bridges.mqtt.up.keepalive = 20" in text and "password" not in text
-    assert "take effect at the next restart: bridge.address" in b.log_text()
-    for bad, field in (({"forwards": ["x/#"]}, "bridge.forwards"),
+    # Applied live: the bridge reconnects with its new settings (issue 6), nothing waits for a
+    # restart.
+    assert wait_for(lambda: "bridge 'up': settings changed; reconnecting" in b.log_text(), True)
+    assert "next restart: bridge" not in b.log_text()
+    # The lists are replaced; an entry that was there keeps its other settings.
+    r = set_config(b, {"bridge": {"forwards": ["a/#", "b/#"],
+                                  "subscription": [{"topic": "cmd/#", "qos": 2}]}})
+    check_json(r, 200, 0)
+    got = api(b, 11)["bridge"]
+    assert got["forwards"] == ["a/#", "b/#"]
+    assert got["subscription"] == [{"topic": "cmd/#", "qos": 2}]
+    text = overrides(b).read_text()
+    assert ('bridges.mqtt.up.forwards = [{local_topic = "a/#", remote_topic = "", retain = 2, '
+            'prefix = "", suffix = ""}, {local_topic = "b/#"}]') in text, text
+    assert 'bridges.mqtt.up.subscription = [{remote_topic = "cmd/#", qos = 2}]' in text, text
+    for bad, field in (({"forwards": ["x/#/y"]}, "bridge.forwards"),
                        ({"address": "quic://h:1"}, "bridge.address"),
                        ({"proto_ver": 6}, "bridge.proto_ver"),
                        ({"keepalive": None}, "bridge.keepalive")):
@@ -730,11 +748,11 @@ bridges.mqtt.up {{
         assert j["message"].startswith(field + ":"), j["message"]
 
 
-def test_req12_no_bridge_to_change(broker):
-    j = check_json(set_config(broker, {"bridge": {"bridge_mode": True}}), 400, 108)
-    assert j["message"].startswith("bridge.bridge_mode:") and "no bridge" in j["message"]
-    # As req 11 shows it: accepted.
+def test_req12_without_a_bridge_round_trips_and_adds_none(broker):
+    # As req 11 shows it: accepted, and no bridge appears.
     check_json(set_config(broker, {"bridge": api(broker, 11)["bridge"]}), 200, 0)
+    assert api(broker, 11)["bridge"]["bridge_mode"] is False
+    assert not overrides(broker).exists()
 
 
 def test_req12_with_the_key_value_format(tmp_path):
