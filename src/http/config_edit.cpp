@@ -5,6 +5,13 @@
 #include <cctype>
 #include <string>
 
+#include <cerrno>
+#include <cstring>
+
+#include <netdb.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <openssl/evp.h>
 #include <boost/json/serialize.hpp>
 
@@ -211,6 +218,87 @@ void http_server_change(const json::value& data, const json::object& shown, Conf
     }
 }
 
+// A listener's address as req 11 / req 12 name it.
+struct Address {
+    std::string field;  // "url", "tls.url", "websocket.url", "websocket.tls_url"
+    std::string host;
+    std::uint16_t port;
+};
+
+std::vector<Address> listener_addresses(const config::Config& c) {
+    std::vector<Address> out;
+    for (const auto& l : c.listeners.tcp)
+        out.push_back({"url", l.host, l.port});
+    for (const auto& l : c.listeners.ssl)
+        if (l.enable) out.push_back({"tls.url", l.host, l.port});
+    for (const auto& l : c.listeners.ws)
+        if (l.enable) out.push_back({"websocket.url", l.host, l.port});
+    for (const auto& l : c.listeners.wss)
+        if (l.enable) out.push_back({"websocket.tls_url", l.host, l.port});
+    return out;
+}
+
+// "" when a listening socket could be bound to host:port now, else why not.
+std::string bind_problem(const std::string& host, std::uint16_t port) {
+    addrinfo hints{};
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+    addrinfo* found = nullptr;
+    const std::string service = std::to_string(port);
+    if (int rc = ::getaddrinfo(host.c_str(), service.c_str(), &hints, &found); rc != 0)
+        return "cannot resolve " + host + ": " + ::gai_strerror(rc);
+    std::string problem;
+    for (addrinfo* a = found; a != nullptr; a = a->ai_next) {
+        int fd = ::socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC, a->ai_protocol);
+        if (fd < 0) continue;
+        int one = 1;
+        ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);  // as the listeners do
+        const bool bound = ::bind(fd, a->ai_addr, a->ai_addrlen) == 0;
+        const int error = errno;
+        ::close(fd);
+        if (bound) {
+            problem.clear();
+            break;
+        }
+        problem = std::strerror(error);
+    }
+    ::freeaddrinfo(found);
+    return problem;
+}
+
+// Every listener address the change adds must be free: not used twice in the new
+// configuration, and not taken by another program (a reload would fail to open it after the
+// change was already persisted).
+void check_listener_addresses(ConfigEditor& ed) {
+    const auto before = listener_addresses(ed.current());
+    const auto after = listener_addresses(ed.next());
+    auto same = [](const Address& a, const Address& b) {
+        return a.host == b.host && a.port == b.port;
+    };
+    for (std::size_t i = 0; i < after.size(); ++i) {
+        const Address& a = after[i];
+        if (a.port == 0) continue;
+        bool added = std::none_of(before.begin(), before.end(), [&](const Address& b) {
+            return same(a, b) && a.field == b.field;
+        });
+        if (!added) continue;
+        for (std::size_t j = 0; j < after.size(); ++j) {
+            if (j != i && after[j].port == a.port &&
+                (same(a, after[j]) || a.host == "0.0.0.0" || after[j].host == "0.0.0.0" ||
+                 a.host == "::" || after[j].host == "::"))
+                ed.fail(a.field, host_port(a.host, a.port) + " is already used by " +
+                                     after[j].field);
+        }
+        // A port this broker listens on now is freed by the reload before it opens the new one.
+        bool ours = std::any_of(before.begin(), before.end(),
+                                [&](const Address& b) { return b.port == a.port; });
+        if (ours) continue;
+        if (auto problem = bind_problem(a.host, a.port); !problem.empty())
+            ed.fail(a.field, "cannot listen on " + host_port(a.host, a.port) + ": " + problem);
+    }
+}
+
 }  // namespace
 
 void ConfigEditor::fail(std::string_view field, std::string_view problem) const {
@@ -327,6 +415,7 @@ std::variant<ConfigChange, ConfigChangeError> change_config(const json::object& 
                 if (value != shown.at(k)) ed.set(k, f->key, value, f->live);
             }
         }
+        check_listener_addresses(ed);
     } catch (const ConfigEditFailure& e) {
         return ConfigChangeError{e.what()};
     }

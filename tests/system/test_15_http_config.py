@@ -370,6 +370,34 @@ def test_req12_url_moves_the_listener_live(broker_factory, clients):
     assert not listening(old_port)
 
 
+def test_req12_refuses_an_address_already_taken(broker_factory, pems):
+    """A listener moved or opened on a port that another program, or another of our
+    listeners, holds is refused with 400/108 before anything is persisted: the reload could
+    not open it."""
+    b = broker_factory()
+    holder = socket.socket()
+    holder.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    holder.bind(("127.0.0.1", 0))
+    holder.listen(1)
+    taken = holder.getsockname()[1]
+    try:
+        j = check_json(set_config(b, {"url": f"nmq-tcp://127.0.0.1:{taken}"}), 400, 108)
+        assert j["message"].startswith("url: cannot listen on 127.0.0.1:%d: " % taken), j
+        j = check_json(set_config(b, {"websocket": {"enable": True,
+                                                    "url": f"nmq-ws://127.0.0.1:{taken}/mqtt"}}),
+                       400, 108)
+        assert j["message"].startswith("websocket.url: cannot listen on"), j
+        # Our own MQTT port for the WebSocket listener: used twice.
+        j = check_json(set_config(b, {"websocket": {"enable": True,
+                                                    "url": f"nmq-ws://127.0.0.1:{b.port}/mqtt"}}),
+                       400, 108)
+        assert j["message"] == f"websocket.url: 127.0.0.1:{b.port} is already used by url", j
+        assert not overrides(b).exists()
+        assert listening(b.port)
+    finally:
+        holder.close()
+
+
 def test_req12_cannot_persist_nothing_applied(broker_factory, tmp_path):
     blocker = tmp_path / "a-file"
     blocker.write_text("")

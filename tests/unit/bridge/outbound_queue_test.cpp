@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 namespace nmq::bridge {
 namespace {
 
@@ -142,6 +144,32 @@ class RecordingStore : public QueueStore {
     void released(std::uint64_t seq) override { released_seqs.push_back(seq); }
     std::vector<Outbound> load() override { return saved; }
 };
+
+TEST(OutboundQueue, TakeAllHandsOverEverythingOwedInOrderAndReleasesItFromTheStore) {
+    RecordingStore store;
+    OutboundQueue q(10, 1 << 20, &store);
+    for (const char* t : {"a", "b", "c", "d"}) {
+        auto m = msg(t, std::string(t) == "b" ? QoS::kExactlyOnce : QoS::kAtLeastOnce);
+        ASSERT_TRUE(q.push(std::move(m)));
+    }
+    q.sent(7, q.pop());          // a
+    q.sent(8, q.pop());          // b (QoS 2)
+    ASSERT_TRUE(q.received(8));  // the remote has b: only PUBREL was left
+    auto owed = q.take_all();
+    ASSERT_EQ(owed.size(), 3u);
+    EXPECT_EQ(owed[0].topic, "a");
+    EXPECT_TRUE(owed[0].again);  // sent once already: a repeat for the successor
+    EXPECT_EQ(owed[1].topic, "c");
+    EXPECT_EQ(owed[2].topic, "d");
+    EXPECT_EQ(owed[1].seq, 0u);  // the successor's queue numbers them again
+    EXPECT_EQ(q.waiting(), 0u);
+    EXPECT_EQ(q.inflight(), 0u);
+    EXPECT_EQ(q.waiting_bytes(), 0u);
+    // Every one released: the successor's queue stores them again under its own numbers.
+    auto released = store.released_seqs;
+    std::sort(released.begin(), released.end());
+    EXPECT_EQ(released, (std::vector<std::uint64_t>{1, 2, 3, 4}));
+}
 
 TEST(OutboundQueue, TellsItsStoreWhatItOwesAndWhatIsDone) {
     RecordingStore store;

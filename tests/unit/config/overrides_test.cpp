@@ -86,6 +86,60 @@ TEST(Overrides, AppliedKeyByKeyLeavingOtherListenersAlone) {
     EXPECT_TRUE(warnings.empty());
 }
 
+TEST(Overrides, AListReplacesTheFilesListAndReadsBackAsWritten) {
+    TempDir dir;
+    const std::string path = (dir.path() / "o.conf").string();
+    const std::string list = "[{local_topic = \"b/#\", remote_topic = \"up/#\"}, "
+                             "{local_topic = \"c\"}]";
+    write_overrides(path, {{"bridges.mqtt.up.forwards", list},
+                           {"bridges.mqtt.new.server", "\"mqtt-tcp://h:1883\""}});
+    // What the file holds reads back unchanged, so a later write keeps it.
+    auto back = read_overrides(path);
+    ASSERT_EQ(back.size(), 2u);
+    EXPECT_EQ(back[0], (Override{"bridges.mqtt.up.forwards", list}));
+    std::vector<ConfigWarning> warnings;
+    Config c = load_hocon_text(
+        "bridges.mqtt.up { server = \"mqtt-tcp://h:1\", forwards = [{local_topic = \"a/#\"}] }\n",
+        "nanomq.conf", warnings);
+    apply_overrides_file(c, path, warnings);
+    EXPECT_TRUE(warnings.empty());
+    ASSERT_EQ(c.bridges.mqtt.size(), 2u);
+    const auto& up = c.bridges.mqtt[0];
+    ASSERT_EQ(up.forwards.size(), 2u);  // replaced, not merged
+    EXPECT_EQ(up.forwards[0].local_topic, "b/#");
+    EXPECT_EQ(up.forwards[0].remote_topic, "up/#");
+    EXPECT_EQ(up.forwards[1].local_topic, "c");
+    EXPECT_EQ(c.bridges.mqtt[1].name, "new");
+    EXPECT_EQ(c.bridges.mqtt[1].server, "mqtt-tcp://h:1883");
+}
+
+TEST(Overrides, ABadListEntryOrAnIncompleteBridgeFailsNamingTheKey) {
+    TempDir dir;
+    std::vector<ConfigWarning> warnings;
+    Config c;
+    const std::string bad = dir.write("bad.conf",
+                                      "bridges.mqtt.b.server = \"mqtt-tcp://h:1\"\n"
+                                      "bridges.mqtt.b.forwards = [{local_topic = \"a/#/b\"}]\n");
+    try {
+        apply_overrides_file(c, bad, warnings);
+        FAIL() << "accepted";
+    } catch (const ConfigError& e) {
+        EXPECT_NE(std::string(e.what()).find("bridges.mqtt.b.forwards.0.local_topic"),
+                  std::string::npos)
+            << e.what();
+    }
+    // Enabled without a server: the check across keys runs on the overrides too.
+    const std::string no_server = dir.write("ns.conf", "bridges.mqtt.c.enable = true\n");
+    Config d;
+    try {
+        apply_overrides_file(d, no_server, warnings);
+        FAIL() << "accepted";
+    } catch (const ConfigError& e) {
+        EXPECT_NE(std::string(e.what()).find("bridges.mqtt.c.server: required"), std::string::npos)
+            << e.what();
+    }
+}
+
 TEST(Overrides, MissingFileChangesNothing) {
     Config c;
     std::vector<ConfigWarning> warnings;
