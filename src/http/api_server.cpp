@@ -3,8 +3,10 @@
 // Everything runs on one API thread, so the session bookkeeping below needs no locks.
 #include "http/api_server.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <deque>
+#include <filesystem>
 #include <functional>
 #include <optional>
 #include <stdexcept>
@@ -98,6 +100,31 @@ struct Shared {
     // req 12: where PEM contents given for TLS are kept, beside the overrides file.
     std::string files_dir() const {
         return control.overrides_file.empty() ? std::string() : control.overrides_file + ".d";
+    }
+
+    // Removes the PEM files req 12 stored (files_dir(), named <field>-<hash>.pem) that the
+    // configuration no longer names: contents replaced since. Runs on the API thread, where
+    // every change writes its files and adopts the configuration naming them in one step.
+    void remove_stale_files() const {
+        const std::string dir = files_dir();
+        if (dir.empty()) return;
+        std::vector<std::string> named;
+        auto add = [&](const config::TlsOptions& t) {
+            named.insert(named.end(), {t.keyfile, t.certfile, t.cacertfile});
+        };
+        for (const auto& l : config.listeners.ssl)
+            add(l.tls);
+        for (const auto& l : config.listeners.wss)
+            add(l.tls);
+        std::error_code ec;
+        for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
+            const auto path = entry.path();
+            if (path.extension() != ".pem" || !entry.is_regular_file(ec)) continue;
+            if (std::find(named.begin(), named.end(), path.string()) != named.end()) continue;
+            std::error_code removed;
+            if (std::filesystem::remove(path, removed))
+                log->info("req 12: {} is no longer used; removed", path.string());
+        }
     }
 
     // Takes a new configuration; `source` says where it came from, for the log.
@@ -290,7 +317,10 @@ class Session : public std::enable_shared_from_this<Session> {
         Lifeline<Session> life{shared_.ioc, shared_from_this()};
         shared_.control.apply(change.next, [life = std::move(life), ok] {
             auto executor = life.self->stream_.get_executor();
-            asio::post(executor, [self = life.self, ok] { self->send(ok); });
+            asio::post(executor, [self = life.self, ok] {
+                self->shared_.remove_stale_files();  // the listeners have read the new ones
+                self->send(ok);
+            });
         });
     }
 

@@ -691,6 +691,17 @@ def test_req12_opens_a_tls_listener_live(broker_factory, pems):
     check_json(set_config(b, {"tls": {"enable": False}}), 200, 0)
     assert wait_until(lambda: not listening(port), 5)
     assert api(b, 11)["tls"]["url"] == tls["url"]  # configured but disabled: the URL shows
+    # New contents replace the files; the ones no longer named are removed, not left behind.
+    other = {"enable": True, "key": (pems / "other.key").read_text(), "key_password": None,
+             "cert": (pems / "other.pem").read_text()}
+    check_json(set_config(b, {"tls": other}), 200, 0)
+    assert wait_until(lambda: listening(port), 5)
+    assert tls_connack(port, pems / "ca.pem") == 0
+    keys = list(folder.glob("listeners.ssl.key-*.pem"))
+    assert len(keys) == 1 and keys[0].read_text() == other["key"]
+    certs = list(folder.glob("listeners.ssl.cert-*.pem"))
+    assert len(certs) == 1 and certs[0].read_text() == other["cert"]
+    assert len(list(folder.glob("listeners.ssl.cacert-*.pem"))) == 1  # still named
 
 
 @pytest.mark.parametrize("change,field,problem", [
