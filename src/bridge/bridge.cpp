@@ -23,6 +23,7 @@ constexpr auto kFirstBackoff = std::chrono::milliseconds(1000);
 // A connection that lasted this long was healthy: the next failure starts the backoff over.
 constexpr auto kHealthyConnection = std::chrono::seconds(10);
 constexpr auto kDropLogInterval = std::chrono::seconds(5);
+constexpr auto kStateLogInterval = std::chrono::seconds(60);
 
 std::shared_ptr<spdlog::logger> logger() {
     static auto l = log::get("bridge");
@@ -171,6 +172,7 @@ ClientOptions Bridge::client_options() const {
 
 void Bridge::start() {
     stopped_ = false;
+    state_logged_at_ = Clock::now();
     sink_id_ = worker_.add_sink(*this);
     // QoS 2 so that the message's own QoS passes; Retain As Published so that its RETAIN flag
     // does; No Local so that what this bridge publishes here is not offered back to it.
@@ -221,7 +223,13 @@ std::vector<Outbound> Bridge::take_owed() {
     return owed;
 }
 
-void Bridge::adopt(std::vector<Outbound> owed) {
+void Bridge::adopt(std::vector<Outbound> owed, const BridgeCounters& before) {
+    constexpr auto r = std::memory_order_relaxed;
+    counters_.connects.fetch_add(before.connects.load(r), r);
+    counters_.received.fetch_add(before.received.load(r), r);
+    counters_.dropped.fetch_add(before.dropped.load(r), r);
+    sent_before_ = before.sent.load(r);
+    resent_before_ = before.resent.load(r);
     std::size_t kept = 0;
     for (auto& o : owed) {
         const TopicMap* m = find_map(forwards_, o.msg->topic);
@@ -241,8 +249,9 @@ void Bridge::adopt(std::vector<Outbound> owed) {
     }
     update_counters();
     if (!owed.empty())
-        logger()->info("bridge '{}': {} of {} message(s) owed by its previous settings carried over",
-                       config_.name, kept, owed.size());
+        logger()->info(
+            "bridge '{}': {} of {} message(s) owed by its previous settings carried over",
+            config_.name, kept, owed.size());
 }
 
 void Bridge::connect() {
@@ -341,6 +350,7 @@ void Bridge::on_tick() {
         drops_unlogged_ = 0;
         drop_logged_at_ = now;
     }
+    log_state(now);
     if (backlog_at_connect_ > 0 && session_->connected() && session_->queue().waiting() == 0 &&
         session_->queue().inflight() == 0) {
         logger()->info("bridge '{}': backlog of {} message(s) delivered to {}", config_.name,
@@ -349,12 +359,28 @@ void Bridge::on_tick() {
     }
 }
 
+void Bridge::log_state(Clock::time_point now) {
+    if (now - state_logged_at_ < kStateLogInterval) return;
+    state_logged_at_ = now;
+    constexpr auto r = std::memory_order_relaxed;
+    const auto& c = counters_;
+    const std::uint64_t sum = c.connects.load(r) + c.queued.load(r) + c.inflight.load(r) +
+                              c.sent.load(r) + c.received.load(r) + c.dropped.load(r);
+    if (sum == state_logged_sum_) return;  // nothing moved since the last line
+    state_logged_sum_ = sum;
+    logger()->info(
+        "bridge '{}': {}; queued {}, in flight {}, sent {} (again {}), received {}, dropped {}",
+        config_.name, c.connected.load(r) ? "connected to " + where_ : "not connected",
+        c.queued.load(r), c.inflight.load(r), c.sent.load(r), c.resent.load(r), c.received.load(r),
+        c.dropped.load(r));
+}
+
 void Bridge::update_counters() {
     const auto& q = session_->queue();
     counters_.queued.store(q.waiting(), std::memory_order_relaxed);
     counters_.inflight.store(q.inflight(), std::memory_order_relaxed);
-    counters_.sent.store(session_->sent(), std::memory_order_relaxed);
-    counters_.resent.store(session_->resent(), std::memory_order_relaxed);
+    counters_.sent.store(sent_before_ + session_->sent(), std::memory_order_relaxed);
+    counters_.resent.store(resent_before_ + session_->resent(), std::memory_order_relaxed);
 }
 
 void Bridge::on_connected(bool session_present, std::size_t resent, std::size_t requeued) {

@@ -64,8 +64,9 @@ class Bridge final : public broker::Sink,
     std::vector<Outbound> take_owed();
     // On the worker's thread, before start(): messages a predecessor of the same name still
     // owed, queued ahead of anything new with their remote topics mapped by this bridge's
-    // forwards (a message no forward maps any more is dropped and counted).
-    void adopt(std::vector<Outbound> owed);
+    // forwards (a message no forward maps any more is dropped and counted); its counters
+    // carry on from the predecessor's.
+    void adopt(std::vector<Outbound> owed, const BridgeCounters& before);
 
     const config::Bridge& config() const noexcept { return config_; }
     const BridgeCounters& counters() const noexcept { return counters_; }
@@ -98,6 +99,7 @@ class Bridge final : public broker::Sink,
     void schedule_tick();
     void on_tick();
     void update_counters();
+    void log_state(Clock::time_point now);
     ClientOptions client_options() const;
 
     broker::Worker& worker_;
@@ -122,6 +124,11 @@ class Bridge final : public broker::Sink,
     bool refused_ = false;  // the last attempt ended with a refusing CONNACK (logged)
     bool stopped_ = true;
     std::uint64_t backlog_at_connect_ = 0;  // queued when CONNACK came, to log the drain
+    std::uint64_t sent_before_ = 0;         // counted by a predecessor (adopt)
+    std::uint64_t resent_before_ = 0;
+    // The state line of the log: written every minute when something moved.
+    Clock::time_point state_logged_at_{};
+    std::uint64_t state_logged_sum_ = 0;
     // Drops are logged at most every few seconds, with how many there were.
     std::uint64_t drops_unlogged_ = 0;
     Clock::time_point drop_logged_at_{};

@@ -67,8 +67,7 @@ void Bridges::reconfigure(const config::Bridges& config) {
             next_list.push_back(std::move(old));
             continue;
         }
-        const std::uint32_t w =
-            old ? old->worker_index() : next_worker++ % broker_.worker_count();
+        const std::uint32_t w = old ? old->worker_index() : next_worker++ % broker_.worker_count();
         auto fresh = make(b, w);  // throws: nothing has changed yet
         next_list.push_back(fresh);
         steps.push_back({std::move(old), std::move(fresh)});
@@ -96,7 +95,8 @@ void Bridges::reconfigure(const config::Bridges& config) {
                 owed = step.old->take_owed();
             }
             if (step.next) {
-                step.next->adopt(std::move(owed));
+                static const BridgeCounters kNone;
+                step.next->adopt(std::move(owed), step.old ? step.old->counters() : kNone);
                 if (started) step.next->start();
             }
         });

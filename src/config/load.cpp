@@ -182,8 +182,8 @@ const UnsupportedSpec* match_unsupported_exactly(const std::vector<std::string>&
 }
 
 // One field at w.path + key, as walk() meets it.
-void walk_field(const std::string& key, const SourceLocation& key_location,
-                const HoconValue& value, Walk& w) {
+void walk_field(const std::string& key, const SourceLocation& key_location, const HoconValue& value,
+                Walk& w) {
     w.path.push_back(key);
     std::string dotted = join(w.path);
     std::string name;

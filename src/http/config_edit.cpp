@@ -122,8 +122,8 @@ config::HoconValue to_hocon(const json::value& v) {
 std::string without_location(std::string message) {
     if (message.rfind(kSource, 0) != 0) return message;
     std::size_t at = kSource.size();
-    while (at < message.size() && (message[at] == ':' || std::isdigit(
-                                                            static_cast<unsigned char>(message[at]))))
+    while (at < message.size() &&
+           (message[at] == ':' || std::isdigit(static_cast<unsigned char>(message[at]))))
         ++at;
     if (message.compare(at, 1, " ") == 0) ++at;
     return message.substr(at);
@@ -287,8 +287,8 @@ void check_listener_addresses(ConfigEditor& ed) {
             if (j != i && after[j].port == a.port &&
                 (same(a, after[j]) || a.host == "0.0.0.0" || after[j].host == "0.0.0.0" ||
                  a.host == "::" || after[j].host == "::"))
-                ed.fail(a.field, host_port(a.host, a.port) + " is already used by " +
-                                     after[j].field);
+                ed.fail(a.field,
+                        host_port(a.host, a.port) + " is already used by " + after[j].field);
         }
         // A port this broker listens on now is freed by the reload before it opens the new one.
         bool ours = std::any_of(before.begin(), before.end(),

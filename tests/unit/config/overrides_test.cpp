@@ -89,8 +89,9 @@ TEST(Overrides, AppliedKeyByKeyLeavingOtherListenersAlone) {
 TEST(Overrides, AListReplacesTheFilesListAndReadsBackAsWritten) {
     TempDir dir;
     const std::string path = (dir.path() / "o.conf").string();
-    const std::string list = "[{local_topic = \"b/#\", remote_topic = \"up/#\"}, "
-                             "{local_topic = \"c\"}]";
+    const std::string list =
+        "[{local_topic = \"b/#\", remote_topic = \"up/#\"}, "
+        "{local_topic = \"c\"}]";
     write_overrides(path, {{"bridges.mqtt.up.forwards", list},
                            {"bridges.mqtt.new.server", "\"mqtt-tcp://h:1883\""}});
     // What the file holds reads back unchanged, so a later write keeps it.
