@@ -140,6 +140,11 @@ void tls_change(const json::value& data, ConfigEditor& ed) {
         }
     }
     if (!changed || ed.next().listeners.ssl.empty()) return;
+    // A listener this change creates is opened only when it says enable: true (the document's
+    // own example sets a URL with enable false).
+    const auto* enable = in.if_contains("enable");
+    if (listeners.empty() && !(enable && enable->is_bool() && enable->get_bool()))
+        ed.set("tls.enable", prefix + ".enable", json::value(false), true);
     // The listener the change leaves must be one the reload can open.
     const auto& l = ed.next().listeners.ssl.front();
     if (!l.enable) return;

@@ -74,9 +74,11 @@ void websocket_change(const json::value& data, ConfigEditor& ed) {
         if (secure) {
             // NanoMQ's rule: without TLS settings of its own, listeners.wss uses listeners.ssl's.
             const auto& next = ed.next();
-            if (config::wss_tls(next, next.listeners.wss.front()) == nullptr)
-                ed.fail(field,
-                        "a secure WebSocket listener needs TLS settings: configure tls first");
+            // Until there are some, the URL is kept and the listener stays closed (NanoMQ shows
+            // and takes tls_url whether or not TLS is on; the document's example does so).
+            const auto* tls = config::wss_tls(next, next.listeners.wss.front());
+            if (tls == nullptr || tls->keyfile.empty() || tls->certfile.empty())
+                ed.set(field, wss + ".enable", json::value(false), true);
         }
     }
 }
