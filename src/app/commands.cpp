@@ -12,6 +12,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -263,12 +264,17 @@ int start(StartOptions o, const std::vector<std::string>& exec_args) {
         std::unique_ptr<http::ApiServer> api;
         std::atomic<http::ApiServer*> api_live{nullptr};
         // SIGHUP re-reads every source with the options this broker was started with.
-        server->on_reload([o, log, &api_live]() -> std::optional<config::Config> {
+        // Warnings already given at start or by an earlier reload are not repeated (req 12
+        // reloads too).
+        auto warned = std::make_shared<std::set<std::string>>();
+        for (const auto& w : warnings)
+            warned->insert(w.message);
+        server->on_reload([o, log, &api_live, warned]() -> std::optional<config::Config> {
             try {
                 std::vector<config::ConfigWarning> w;
                 auto fresh = assemble(o, w);
                 for (const auto& x : w)
-                    log->warn("{}", x.message);
+                    if (warned->insert(x.message).second) log->warn("{}", x.message);
                 if (auto error = log::configure(log_settings(fresh)); !error.empty())
                     log->error("reload: log settings kept: {}", error);
                 // The API's credentials and auth type are reloadable too.
@@ -292,10 +298,12 @@ int start(StartOptions o, const std::vector<std::string>& exec_args) {
                 srv->stop();
             };
             control.apply = [srv](const config::Config& next, std::function<void()> done) {
+                // Read from the sources again, as SIGHUP does, rather than `next` alone: a
+                // SIGHUP racing this request can then never undo it, nor it a SIGHUP's edits.
                 // Server::reload posts the change to worker 0, which hands it to every worker:
                 // once worker 0 has run everything posted before, the hand-over is queued
                 // everywhere, and once every worker has run that too, it is in effect.
-                srv->reload(next);
+                srv->reload_from_sources(next);
                 broker::Broker& b = srv->broker();
                 after_workers(b, [&b, done = std::move(done)] { after_workers(b, done); });
             };

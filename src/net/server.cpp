@@ -393,6 +393,16 @@ void Server::on_reload(std::function<std::optional<config::Config>()> read) {
 void Server::reload(const config::Config& config) {
     asio::post(impl_->workers[0]->io, [this, config] { impl_->reload(config); });
 }
+void Server::reload_from_sources(const config::Config& fallback) {
+    // On worker 0, like the SIGHUP handler: reloads never interleave.
+    asio::post(impl_->workers[0]->io, [this, fallback] {
+        std::optional<config::Config> fresh;
+        if (impl_->read_config) fresh = impl_->read_config();
+        if (impl_->read_config && !fresh)
+            impl_->log->warn("reload: applying the API's change alone");
+        impl_->reload(fresh ? *fresh : fallback);
+    });
+}
 broker::Broker& Server::broker() {
     return *impl_->broker;
 }

@@ -42,6 +42,11 @@ class Server {
     // listener also re-reads its certificate files. A listener that cannot be changed (port in
     // use, unreadable certificate) is logged and keeps running as it was.
     void reload(const config::Config& config);
+    // The HTTP API's req 12, once its change is saved: reloads from every source exactly as
+    // SIGHUP does (so the saved change and any edit of the file since the last reload are
+    // read together, in order with SIGHUPs: the last reload always reads the latest files),
+    // or applies `fallback` when no source is set or reading fails.
+    void reload_from_sources(const config::Config& fallback);
 
     // The ports the plain TCP listeners are bound to (useful when configured with port 0).
     // Call before run() or on worker 0.

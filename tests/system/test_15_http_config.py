@@ -9,6 +9,7 @@ import signal
 import socket
 import stat
 import subprocess
+import threading
 import time
 from pathlib import Path
 
@@ -407,6 +408,30 @@ def test_req12_the_documents_example_as_written(broker_factory):
     assert not listening(wss) and not listening(tls)
     assert "bridge 'bridge': added by the new configuration" in b.log_text()
     assert " error " not in b.log_text(), b.log_text()[-3000:]
+
+
+def test_req12_and_sighup_racing_never_undo_each_other(broker_factory):
+    """A SIGHUP that reads the file while req 12 saves a change: whichever order they run in,
+    the broker ends with both the file's edit and the API's change (req 12 reloads from every
+    source, as SIGHUP does, in the same queue)."""
+    b = broker_factory(extra_conf="mqtt.retry_interval = 3s")
+    base = b.conf_path.read_text()
+    for i in range(1, 16):
+        b.conf_path.write_text(base.replace("mqtt.retry_interval = 3s",
+                                            f"mqtt.retry_interval = {i}s"))
+        done = threading.Event()
+
+        def hup():
+            b.proc.send_signal(signal.SIGHUP)
+            done.set()
+
+        t = threading.Thread(target=hup)
+        t.start()
+        check_json(set_config(b, {"msq_len": 100 + i}), 200, 0)
+        t.join()
+        assert wait_until(lambda: (api(b, 11)["qos_duration"], api(b, 11)["msq_len"]) ==
+                          (i, 100 + i), 5), (i, api(b, 11))
+    assert b.alive()
 
 
 def test_req12_refuses_an_address_already_taken(broker_factory, pems):
