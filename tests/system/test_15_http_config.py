@@ -563,6 +563,26 @@ def test_req10_restart_in_place(broker_factory, clients):
     assert b.proc.wait(timeout=10) == 0
 
 
+def test_req10_restart_keeps_persistent_sessions_with_sqlite(broker_factory, clients, tmp_path):
+    """Spec req 10: "restart ... persistent sessions are kept": with persistence on, an offline
+    persistent session, its subscription and the QoS 1 messages queued for it come back after
+    the restart in place; req 4 and req 5 list it."""
+    b = broker_factory(extra_conf=f'sqlite {{ mounted_file_path = "{tmp_path}" }}')
+    sub = clients(b, client_id="keeper", version=4, clean=False)
+    sub.subscribe("keep/#", 1)
+    sub.disconnect()
+    pub = clients(b, client_id="pub", version=4)
+    for i in range(5):
+        pub.publish("keep/n", str(i).encode(), qos=1)
+    restart_and_wait(b)
+    assert {"client_id": "keeper", "subscriptions": [{"topic": "keep/#", "qos": 1}]} in api(b, 4)
+    assert "keeper" in [c["client_id"] for c in api(b, 5)]
+    back = clients(b, client_id="keeper", version=4, clean=False)
+    got = [back.expect() for _ in range(5)]
+    assert [int(m.payload) for m in got] == list(range(5))
+    assert all(m.qos == 1 for m in got)
+
+
 def relaunch(b, verb="start", args=()):
     """Starts `b` again with its configuration file as it is (Broker.start rewrites it)."""
     log = open(b.log_path, "ab")
