@@ -1,6 +1,7 @@
-// TCP and TLS links over Asio: one template over the stream type, so the two share resolving,
-// connecting, the read loop and the write loop; TLS adds the handshake (with SNI and host name
-// verification) between connecting and being up.
+// TCP, TLS, WebSocket and secure WebSocket links over Asio and Beast: one template over the
+// stream type, so the four share resolving, connecting, the read loop and the write loop; TLS
+// adds the handshake (with SNI and host name verification) after connecting, WebSocket the
+// upgrade (subprotocol "mqtt", binary messages) after that.
 #include "bridge/link.hpp"
 
 #include <stdexcept>
@@ -12,6 +13,9 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/asio/write.hpp>
+#include <boost/beast/core/stream_traits.hpp>
+#include <boost/beast/websocket.hpp>
+#include <boost/beast/websocket/ssl.hpp>
 
 #include <openssl/err.h>
 #include <openssl/ssl.h>
@@ -22,6 +26,7 @@ namespace {
 
 namespace asio = boost::asio;
 namespace ssl = boost::asio::ssl;
+namespace websocket = boost::beast::websocket;
 using asio::ip::tcp;
 using boost::system::error_code;
 
@@ -30,22 +35,38 @@ using boost::system::error_code;
 constexpr std::size_t kHighWater = 1024 * 1024;
 constexpr std::size_t kReadBuffer = 64 * 1024;
 
+template <class T>
+struct IsWebSocket : std::false_type {};
+template <class Next>
+struct IsWebSocket<websocket::stream<Next>> : std::true_type {};
+
+// Room for the largest MQTT packet in one WebSocket message.
+constexpr std::uint64_t kMaxWsMessage = 256ull * 1024 * 1024 + 16;
+
 template <class Stream>
 class StreamLink final : public Link, public std::enable_shared_from_this<StreamLink<Stream>> {
-    static constexpr bool kTls = !std::is_same_v<Stream, tcp::socket>;
+    static constexpr bool kWs = IsWebSocket<Stream>::value;
+    static constexpr bool kTls = !std::is_same_v<Stream, tcp::socket> &&
+                                 !std::is_same_v<Stream, websocket::stream<tcp::socket>>;
 
   public:
-    // TCP
-    StreamLink(asio::io_context& io, bool nodelay) requires(!kTls)
-        : resolver_(io), stream_(io), nodelay_(nodelay) {}
-    // TLS
-    StreamLink(asio::io_context& io, bool nodelay, ssl::context& ctx, bool verify) requires(kTls)
-        : resolver_(io), stream_(io, ctx), nodelay_(nodelay), verify_(verify) {}
+    // TCP, WebSocket
+    StreamLink(asio::io_context& io, bool nodelay, std::string path) requires(!kTls)
+        : resolver_(io), stream_(io), nodelay_(nodelay), path_(std::move(path)) {}
+    // TLS, secure WebSocket
+    StreamLink(asio::io_context& io, bool nodelay, std::string path, ssl::context& ctx,
+               bool verify) requires(kTls)
+        : resolver_(io),
+          stream_(io, ctx),
+          nodelay_(nodelay),
+          verify_(verify),
+          path_(std::move(path)) {}
 
     void open(const std::string& host, std::uint16_t port,
               std::weak_ptr<Handler> handler) override {
         handler_ = std::move(handler);
         host_ = host;
+        port_ = port;
         resolver_.async_resolve(
             host, std::to_string(port),
             [self = this->shared_from_this()](const error_code& ec,
@@ -89,9 +110,11 @@ class StreamLink final : public Link, public std::enable_shared_from_this<Stream
     }
 
   private:
-    tcp::socket::lowest_layer_type& socket() {
-        if constexpr (kTls) {
-            return stream_.lowest_layer();
+    tcp::socket& socket() { return boost::beast::get_lowest_layer(stream_); }
+
+    auto& tls_layer() requires(kTls) {
+        if constexpr (kWs) {
+            return stream_.next_layer();
         } else {
             return stream_;
         }
@@ -109,26 +132,68 @@ class StreamLink final : public Link, public std::enable_shared_from_this<Stream
         error_code ignored;
         socket().set_option(tcp::no_delay(nodelay_), ignored);
         if constexpr (kTls) {
+            auto& tls = tls_layer();
             // SNI, and the name the certificate must carry.
-            SSL_set_tlsext_host_name(stream_.native_handle(), host_.c_str());
+            SSL_set_tlsext_host_name(tls.native_handle(), host_.c_str());
             if (verify_) {
-                stream_.set_verify_mode(ssl::verify_peer);
-                stream_.set_verify_callback(ssl::host_name_verification(host_));
+                tls.set_verify_mode(ssl::verify_peer);
+                tls.set_verify_callback(ssl::host_name_verification(host_));
             } else {
-                stream_.set_verify_mode(ssl::verify_none);
+                tls.set_verify_mode(ssl::verify_none);
             }
-            stream_.async_handshake(ssl::stream_base::client,
-                                    [self = this->shared_from_this()](const error_code& ec) {
-                                        if (self->closed_) {
-                                            self->finish();
-                                            return;
-                                        }
-                                        if (ec) {
-                                            self->down("TLS handshake failed: " + describe(ec));
-                                            return;
-                                        }
-                                        self->up();
-                                    });
+            tls.async_handshake(ssl::stream_base::client,
+                                [self = this->shared_from_this()](const error_code& ec) {
+                                    if (self->closed_) {
+                                        self->finish();
+                                        return;
+                                    }
+                                    if (ec) {
+                                        self->down("TLS handshake failed: " + describe(ec));
+                                        return;
+                                    }
+                                    self->upgrade();
+                                });
+        } else {
+            upgrade();
+        }
+    }
+
+    // WebSocket: the HTTP upgrade, asking for the "mqtt" subprotocol [MQTT-6.0.0-3]; MQTT
+    // packets then travel in binary messages [MQTT-6.0.0-1].
+    void upgrade() {
+        if constexpr (kWs) {
+            stream_.set_option(websocket::stream_base::decorator([](websocket::request_type& req) {
+                req.set(boost::beast::http::field::sec_websocket_protocol, "mqtt");
+                req.set(boost::beast::http::field::user_agent, "nmq-bridge");
+            }));
+            stream_.binary(true);
+            stream_.auto_fragment(false);
+            stream_.read_message_max(kMaxWsMessage);
+            const bool v6 = host_.find(':') != std::string::npos;
+            std::string host_header =
+                (v6 ? "[" + host_ + "]" : host_) + ":" + std::to_string(port_);
+            auto response = std::make_shared<websocket::response_type>();
+            stream_.async_handshake(
+                *response, host_header, path_,
+                [self = this->shared_from_this(), response](const error_code& ec) {
+                    if (self->closed_) {
+                        self->finish();
+                        return;
+                    }
+                    if (ec) {
+                        self->down("WebSocket upgrade to " + self->path_ +
+                                   " refused: " + describe(ec));
+                        return;
+                    }
+                    auto protocol = (*response)[boost::beast::http::field::sec_websocket_protocol];
+                    if (protocol != "mqtt") {
+                        self->down(
+                            "WebSocket upgrade: the server did not accept the mqtt "
+                            "subprotocol");
+                        return;
+                    }
+                    self->up();
+                });
         } else {
             up();
         }
@@ -159,8 +224,9 @@ class StreamLink final : public Link, public std::enable_shared_from_this<Stream
             [self = this->shared_from_this()](const error_code& ec, std::size_t n) {
                 if (self->closed_) return;
                 if (ec) {
-                    self->down(ec == asio::error::eof ? std::string("closed by the remote")
-                                                      : describe(ec));
+                    self->down(ec == asio::error::eof || ec == websocket::error::closed
+                                   ? std::string("closed by the remote")
+                                   : describe(ec));
                     return;
                 }
                 if (auto h = self->handler_.lock()) {
@@ -178,11 +244,15 @@ class StreamLink final : public Link, public std::enable_shared_from_this<Stream
         }
         writing_.swap(out_);
         write_in_flight_ = true;
-        asio::async_write(stream_, asio::buffer(writing_),
-                          [self = this->shared_from_this()](const error_code& ec, std::size_t) {
-                              self->write_in_flight_ = false;
-                              self->on_written(ec);
-                          });
+        auto done = [self = this->shared_from_this()](const error_code& ec, std::size_t) {
+            self->write_in_flight_ = false;
+            self->on_written(ec);
+        };
+        if constexpr (kWs) {
+            stream_.async_write(asio::buffer(writing_), std::move(done));  // one message
+        } else {
+            asio::async_write(stream_, asio::buffer(writing_), std::move(done));
+        }
     }
 
     void on_written(const error_code& ec) {
@@ -231,7 +301,9 @@ class StreamLink final : public Link, public std::enable_shared_from_this<Stream
     Stream stream_;
     bool nodelay_ = true;
     bool verify_ = true;
+    std::string path_;  // WebSocket
     std::string host_;
+    std::uint16_t port_ = 0;
     std::weak_ptr<Handler> handler_;
     std::vector<char> read_buffer_;
     std::string out_;
@@ -246,23 +318,32 @@ class StreamLink final : public Link, public std::enable_shared_from_this<Stream
 
 class TcpLinkFactory final : public LinkFactory {
   public:
-    TcpLinkFactory(asio::io_context& io, bool nodelay) : io_(io), nodelay_(nodelay) {}
+    TcpLinkFactory(asio::io_context& io, bool nodelay, const config::BridgeServer& server)
+        : io_(io), nodelay_(nodelay), ws_(server.websocket), path_(server.path) {}
     std::shared_ptr<Link> make() override {
-        return std::make_shared<StreamLink<tcp::socket>>(io_, nodelay_);
+        if (ws_)
+            return std::make_shared<StreamLink<websocket::stream<tcp::socket>>>(io_, nodelay_,
+                                                                                path_);
+        return std::make_shared<StreamLink<tcp::socket>>(io_, nodelay_, path_);
     }
-    const char* transport() const override { return "tcp"; }
+    const char* transport() const override { return ws_ ? "ws" : "tcp"; }
 
   private:
     asio::io_context& io_;
     bool nodelay_;
+    bool ws_;
+    std::string path_;
 };
 
 class TlsLinkFactory final : public LinkFactory {
   public:
-    TlsLinkFactory(asio::io_context& io, const config::Bridge& b)
+    TlsLinkFactory(asio::io_context& io, const config::Bridge& b,
+                   const config::BridgeServer& server)
         : io_(io),
           nodelay_(b.tcp_nodelay),
           verify_(b.ssl.verify_peer),
+          ws_(server.websocket),
+          path_(server.path),
           ctx_(ssl::context::tls_client) {
         const auto& t = b.ssl;
         auto at = [&](const std::string& key, const std::string& file) {
@@ -292,24 +373,29 @@ class TlsLinkFactory final : public LinkFactory {
         }
     }
     std::shared_ptr<Link> make() override {
-        return std::make_shared<StreamLink<ssl::stream<tcp::socket>>>(io_, nodelay_, ctx_, verify_);
+        if (ws_)
+            return std::make_shared<StreamLink<websocket::stream<ssl::stream<tcp::socket>>>>(
+                io_, nodelay_, path_, ctx_, verify_);
+        return std::make_shared<StreamLink<ssl::stream<tcp::socket>>>(io_, nodelay_, path_, ctx_,
+                                                                      verify_);
     }
-    const char* transport() const override { return "tls"; }
+    const char* transport() const override { return ws_ ? "wss" : "tls"; }
 
   private:
     asio::io_context& io_;
     bool nodelay_;
     bool verify_;
+    bool ws_;
+    std::string path_;
     ssl::context ctx_;
 };
 
 }  // namespace
 
 std::unique_ptr<LinkFactory> make_link_factory(asio::io_context& io, const config::Bridge& b) {
-    auto server = config::parse_bridge_server(b.server);
-    if (server && server->tls) return std::make_unique<TlsLinkFactory>(io, b);
-    if (b.ssl.enable) return std::make_unique<TlsLinkFactory>(io, b);
-    return std::make_unique<TcpLinkFactory>(io, b.tcp_nodelay);
+    auto server = config::parse_bridge_server(b.server).value_or(config::BridgeServer{});
+    if (server.tls || b.ssl.enable) return std::make_unique<TlsLinkFactory>(io, b, server);
+    return std::make_unique<TcpLinkFactory>(io, b.tcp_nodelay, server);
 }
 
 }  // namespace nmq::bridge

@@ -1,7 +1,7 @@
 #pragma once
-// Link: the byte stream from a bridge to its remote broker. TCP and TLS links are made by
-// make_link_factory() from the bridge's configuration; another transport (WebSocket, QUIC)
-// is another Link. Asio stays in link.cpp.
+// Link: the byte stream from a bridge to its remote broker. TCP, TLS, WebSocket and secure
+// WebSocket links are made by make_link_factory() from the bridge's configuration; another
+// transport (QUIC) would be another Link. Asio and Beast stay in link.cpp.
 //
 // THREADING WARNING: a link lives on one io_context (its bridge's worker); every call and
 // every Handler callback happens on that thread.
@@ -46,10 +46,11 @@ class LinkFactory {
   public:
     virtual ~LinkFactory() = default;
     virtual std::shared_ptr<Link> make() = 0;
-    virtual const char* transport() const = 0;  // "tcp", "tls"
+    virtual const char* transport() const = 0;  // "tcp", "tls", "ws", "wss"
 };
 
-// TCP, or TLS when the bridge's URL or ssl section asks for it. Throws std::runtime_error
+// TCP, or TLS when the bridge's URL or ssl section asks for it; over WebSocket when the URL
+// says ws:// or wss://. Throws std::runtime_error
 // when a TLS file cannot be read (at start-up, so a bad path is reported at once).
 std::unique_ptr<LinkFactory> make_link_factory(boost::asio::io_context& io,
                                                const config::Bridge& bridge);

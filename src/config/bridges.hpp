@@ -126,6 +126,8 @@ struct BridgeServer {
     std::string host;  // IPv6 without brackets
     std::uint16_t port = 0;
     bool tls = false;
+    bool websocket = false;      // ws:// or wss://: MQTT over WebSocket
+    std::string path = "/mqtt";  // WebSocket: the HTTP path of the upgrade request
 };
 // nullopt (and what was expected in `error`) for anything else, MQTT over QUIC included.
 std::optional<BridgeServer> parse_bridge_server(std::string_view url, std::string* error = nullptr);

@@ -127,7 +127,8 @@ std::vector<KeySpec> connection_rows() {
     using B = Bridge;
     auto server = row("server", K::kString, "",
                       "URL of the remote broker: mqtt-tcp://host:port or "
-                      "tls+mqtt-tcp://host:port (also mqtts://). Required.",
+                      "tls+mqtt-tcp://host:port (also mqtts://), or MQTT over WebSocket: "
+                      "ws://host:port/path or wss://host:port/path. Required.",
                       [](Config& c, const KeyValue& v, std::string_view name) {
                           Bridge& b = bridge(c, name);
                           b.server = std::get<std::string>(v);
@@ -369,7 +370,9 @@ std::optional<BridgeServer> parse_bridge_server(std::string_view url, std::strin
         if (error) *error = std::move(why);
         return std::nullopt;
     };
-    constexpr const char* kExpected = "mqtt-tcp://host:port or tls+mqtt-tcp://host:port";
+    constexpr const char* kExpected =
+        "mqtt-tcp://host:port, tls+mqtt-tcp://host:port, ws://host:port/path or "
+        "wss://host:port/path";
     BridgeServer s;
     std::string_view rest = url;
     auto scheme_end = url.find("://");
@@ -381,22 +384,37 @@ std::optional<BridgeServer> parse_bridge_server(std::string_view url, std::strin
         } else if (scheme == "tls+mqtt-tcp" || scheme == "mqtts" || scheme == "tls" ||
                    scheme == "ssl") {
             s.tls = true;
+        } else if (scheme == "ws" || scheme == "mqtt-ws" || scheme == "nmq-ws") {
+            s.websocket = true;
+        } else if (scheme == "wss" || scheme == "mqtt-wss" || scheme == "nmq-wss" ||
+                   scheme == "tls+mqtt-ws") {
+            s.websocket = true;
+            s.tls = true;
         } else if (scheme == "mqtt-quic") {
             return fail(std::string(kExpected) + " (MQTT over QUIC is not supported)");
-        } else if (scheme.find("ws") != std::string_view::npos) {
-            return fail(std::string(kExpected) +
-                        " (MQTT over WebSocket to a remote broker is not supported yet)");
         } else {
             return fail(kExpected);
         }
     }
-    if (!rest.empty() && rest.back() == '/') rest.remove_suffix(1);
+    // WebSocket: what follows host:port is the path ("/mqtt" when there is none).
+    if (auto slash = rest.find('/'); slash != std::string_view::npos) {
+        std::string_view path = rest.substr(slash);
+        rest = rest.substr(0, slash);
+        if (s.websocket && path != "/") {
+            for (char c : path)
+                if (static_cast<unsigned char>(c) <= ' ' || c == '#' || c == '?')
+                    return fail(std::string(kExpected) + " (a path without spaces, ? or #)");
+            s.path = std::string(path);
+        } else if (!s.websocket && path != "/") {
+            return fail(kExpected);
+        }
+    }
     // A missing port means the scheme's usual one.
     std::string with_port(rest);
     bool bracketed = !rest.empty() && rest.front() == '[';
     auto colon = rest.rfind(':');
     if (colon == std::string_view::npos || (bracketed && rest.back() == ']'))
-        with_port += s.tls ? ":8883" : ":1883";
+        with_port += s.websocket ? (s.tls ? ":8084" : ":8083") : (s.tls ? ":8883" : ":1883");
     auto hp = parse_host_port(with_port);
     if (!hp || hp->host.empty() || hp->port == 0) return fail(kExpected);
     s.host = hp->host;

@@ -927,6 +927,69 @@ def test_tls_to_the_remote(broker_factory, clients, remotes, watchers, certs):
     close(pub)
 
 
+def test_websocket_and_secure_websocket_to_the_remote(broker_factory, clients, watchers,
+                                                       certs):
+    """Issue 6: MQTT over WebSocket to the remote when the server URL says ws:// or wss://
+    (subprotocol "mqtt", binary frames [MQTT-6.0.0-1..4]). The remote is an nmq with WebSocket
+    listeners: Debian's mosquitto cannot open one here."""
+    ws, wss = free_port(), free_port()
+    remote = broker_factory(extra_conf=f"""
+listeners.ws {{ bind = "127.0.0.1:{ws}/mqtt" }}
+listeners.wss {{
+    bind = "127.0.0.1:{wss}/mqtt"
+    keyfile = "{certs / "server.key"}"
+    certfile = "{certs / "server.pem"}"
+}}
+""")
+    b = broker_factory(extra_conf=f"""
+bridges.mqtt.plain {{
+    server = "ws://127.0.0.1:{ws}/mqtt"
+    proto_ver = 5
+    forwards = [{{local_topic = "up/#", remote_topic = "plain/#"}}]
+    subscription = [{{remote_topic = "cmd/#", local_topic = "down/#", qos = 1}}]
+}}
+bridges.mqtt.secure {{
+    server = "wss://127.0.0.1:{wss}/mqtt"
+    proto_ver = 4
+    clientid = "secure-bridge"
+    forwards = [{{local_topic = "up/#", remote_topic = "secure/#"}}]
+    ssl {{ cacertfile = "{certs / "ca.pem"}" }}
+}}
+""")
+    wait_bridge(b, "plain", subscriptions=1)
+    wait_bridge(b, "secure")
+    assert f"ws://127.0.0.1:{ws}" in b.log_text() and f"wss://127.0.0.1:{wss}" in b.log_text()
+    w = watchers(remote.host, remote.port, ["plain/#", "secure/#"], qos=1)
+    pub = publisher(b.host, b.port)
+    big = os.urandom(300_000)  # several WebSocket frames' worth in one message
+    publish(pub, "up/a", b"one", 1)
+    publish(pub, "up/big", big, 2)
+    got = w.wait_for(4)
+    assert sorted((m.topic, len(m.payload)) for m in got) == [
+        ("plain/a", 3), ("plain/big", len(big)), ("secure/a", 3), ("secure/big", len(big))]
+    assert all(m.payload == big for m in got if m.topic.endswith("big"))
+    local = clients(b)
+    local.subscribe("down/#", 1)
+    publish(w.c, "cmd/go", b"order", 1)
+    m = local.expect()
+    assert (m.topic, m.payload) == ("down/go", b"order")
+    close(pub)
+
+
+def test_websocket_remote_without_the_path_is_logged_and_retried(broker_factory):
+    ws = free_port()
+    remote = broker_factory(extra_conf=f'listeners.ws {{ bind = "127.0.0.1:{ws}/mqtt" }}')
+    b = broker_factory(extra_conf=f"""
+bridges.mqtt.lost {{
+    server = "ws://127.0.0.1:{ws}/elsewhere"
+    backoff_max = 1s
+    forwards = [{{local_topic = "x/#"}}]
+}}
+""")
+    wait_log(b, "WebSocket upgrade to /elsewhere refused", 2)
+    assert remote.alive() and b.alive()
+
+
 def test_tls_remote_with_an_unknown_ca_is_refused_and_logged(broker_factory, remotes, certs):
     tls = {"cafile": certs / "ca.pem", "certfile": certs / "server.pem",
            "keyfile": certs / "server.key"}

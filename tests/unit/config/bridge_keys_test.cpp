@@ -113,12 +113,38 @@ TEST(BridgeKeys, ServerUrls) {
     EXPECT_THAT(why, HasSubstr("QUIC is not supported"));
     EXPECT_FALSE(parse_bridge_server("http://x:1", &why));
     EXPECT_FALSE(parse_bridge_server("mqtt-tcp://:1883", &why));
+    EXPECT_FALSE(parse_bridge_server("mqtt-tcp://h:1883/mqtt", &why));  // a path: WebSocket only
+    EXPECT_TRUE(parse_bridge_server("mqtt-tcp://h:1883/"));
+}
+
+TEST(BridgeKeys, WebSocketServerUrlsWithTheirPath) {
+    auto s = parse_bridge_server("ws://127.0.0.1:8083/mqtt");
+    ASSERT_TRUE(s);
+    EXPECT_TRUE(s->websocket);
+    EXPECT_FALSE(s->tls);
+    EXPECT_EQ(s->port, 8083);
+    EXPECT_EQ(s->path, "/mqtt");
+    s = parse_bridge_server("wss://broker.example.com/ws/mqtt");
+    ASSERT_TRUE(s);
+    EXPECT_TRUE(s->websocket && s->tls);
+    EXPECT_EQ(s->host, "broker.example.com");
+    EXPECT_EQ(s->port, 8084);  // the usual secure WebSocket port when none is given
+    EXPECT_EQ(s->path, "/ws/mqtt");
+    s = parse_bridge_server("mqtt-ws://[::1]:9001");
+    ASSERT_TRUE(s);
+    EXPECT_EQ(s->host, "::1");
+    EXPECT_EQ(s->port, 9001);
+    EXPECT_EQ(s->path, "/mqtt");  // the default path
+    std::string why;
+    EXPECT_FALSE(parse_bridge_server("ws://h:1/a b", &why));
+    EXPECT_THAT(why, HasSubstr("a path without spaces"));
 }
 
 TEST(BridgeKeys, ErrorsNameTheFileLineAndKey) {
     EXPECT_EQ(load_error("bridges.mqtt.a {\n  server = \"mqtt-quic://1.2.3.4:14567\"\n}\n"),
-              "nanomq.conf:2:12: bridges.mqtt.a.server: expected mqtt-tcp://host:port or "
-              "tls+mqtt-tcp://host:port (MQTT over QUIC is not supported), got "
+              "nanomq.conf:2:12: bridges.mqtt.a.server: expected mqtt-tcp://host:port, "
+              "tls+mqtt-tcp://host:port, ws://host:port/path or wss://host:port/path (MQTT over "
+              "QUIC is not supported), got "
               "\"mqtt-quic://1.2.3.4:14567\"");
     EXPECT_EQ(load_error("bridges.mqtt.a {\n  proto_ver = 6\n}\n"),
               "nanomq.conf:2:15: bridges.mqtt.a.proto_ver: expected an integer from 3 to 5, got 6");
