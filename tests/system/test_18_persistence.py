@@ -171,3 +171,101 @@ def test_damaged_database_is_moved_aside(broker_factory, clients, tmp_path):
     c.subscribe("t", 1)
     c.publish("t", b"ok", qos=1)
     assert c.expect().payload == b"ok"
+
+
+# ----------------------------------------------------------------------------------------------
+# delayed wills (issue 7): a pending Will Delay Interval survives our own restart
+
+def _v5_props(kind, **values):
+    from paho.mqtt.packettypes import PacketTypes
+    from paho.mqtt.properties import Properties
+    p = Properties(getattr(PacketTypes, kind))
+    for k, v in values.items():
+        setattr(p, k, v)
+    return p
+
+
+def _will_client(b, clients, cid, delay, clean=True, will=True):
+    kwargs = {}
+    if will:
+        kwargs["will"] = dict(topic=f"wills/{cid}", payload=b"gone: " + cid.encode(), qos=1,
+                              properties=_v5_props("WILLMESSAGE", WillDelayInterval=delay))
+    return clients(b, cid, version=5, clean=clean,
+                   properties=_v5_props("CONNECT", SessionExpiryInterval=300), **kwargs)
+
+
+def _will_watcher(b, clients):
+    """A persistent 5.0 subscriber to the will topics: wills published while it is away (or
+    while the broker restarts) wait for it."""
+    return clients(b, "will-watcher", version=5, clean=False,
+                   properties=_v5_props("CONNECT", SessionExpiryInterval=3600))
+
+
+def _drop_and_kill(b, clients, client, watcher):
+    """Drops `client`'s connection without DISCONNECT, waits until the broker has seen it
+    (its $SYS disconnected event) and written the pending will, then SIGKILLs the broker.
+    Returns the time of the drop."""
+    monitor = clients(b, "sys-monitor")
+    monitor.subscribe("$SYS/brokers/disconnected", 0)
+    t0 = time.time()
+    client.kill()
+    deadline = time.time() + TIMEOUT
+    seen = False
+    while not seen and time.time() < deadline:
+        try:
+            seen = client.c._client_id.decode() in monitor.expect(0.5).payload.decode()
+        except Exception:
+            pass
+    assert seen, "the broker did not notice the dropped connection"
+    watcher.kill()
+    time.sleep(0.2)  # the will's row reaches the database (durability = sync)
+    b.proc.kill()
+    b.proc.wait()
+    return t0
+
+
+def test_pending_delayed_will_survives_sigkill_and_fires_on_time(broker_factory, clients,
+                                                                 tmp_path):
+    """[MQTT-3.1.3-9] a will with a Will Delay Interval is published when the delay has passed
+    (or the session ends, whichever is first) unless the client reconnects: a broker killed
+    and started again meanwhile still publishes it, not earlier than the delay."""
+    b = broker_factory(extra_conf=sqlite_conf(tmp_path))
+    w = _will_watcher(b, clients)
+    w.subscribe("wills/#", 1)
+    c = _will_client(b, clients, "will-client", delay=3)
+    t0 = _drop_and_kill(b, clients, c, w)
+    b.start()
+    w = _will_watcher(b, clients)
+    assert w.flags["session present"] == 1
+    m = w.expect(timeout=10)
+    elapsed = time.time() - t0
+    assert (m.topic, m.payload) == ("wills/will-client", b"gone: will-client")
+    assert elapsed >= 2.8, f"the will came {elapsed:.2f}s after the drop, before its delay"
+    assert elapsed <= 6.0, f"the will came {elapsed:.2f}s after the drop"
+    w.expect_none(1.0)  # once
+
+
+def test_reconnect_after_restart_cancels_the_pending_will(broker_factory, clients, tmp_path):
+    """[MQTT-3.1.3-9] a client that reconnects before the Will Delay Interval has passed gets no
+    will published, also when the broker restarted meanwhile; and the cancelled will does not
+    come back with a later restart."""
+    b = broker_factory(extra_conf=sqlite_conf(tmp_path))
+    w = _will_watcher(b, clients)
+    w.subscribe("wills/#", 1)
+    c = _will_client(b, clients, "will-client", delay=3)
+    t0 = _drop_and_kill(b, clients, c, w)
+    b.start()
+    back = _will_client(b, clients, "will-client", delay=3, clean=False, will=False)
+    assert time.time() - t0 < 2.5, "the restart took too long to reconnect in time"
+    assert back.flags["session present"] == 1
+    w = _will_watcher(b, clients)
+    time.sleep(max(0.0, t0 + 5.0 - time.time()))  # well past the delay
+    w.expect_none(0.5)
+    # The cancelled will is gone from the database: a later restart (its due time long past)
+    # would publish a stale one at once.
+    back.kill()
+    w.kill()
+    time.sleep(0.3)
+    kill_and_restart(b)
+    w = _will_watcher(b, clients)
+    w.expect_none(1.5)
