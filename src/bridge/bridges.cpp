@@ -24,6 +24,13 @@ Bridges::Bridges(broker::Broker& broker, std::vector<boost::asio::io_context*> i
 
 Bridges::~Bridges() = default;
 
+void Bridges::set_queue_stores(QueueStores make) {
+    queue_stores_ = std::move(make);
+    if (!queue_stores_) return;
+    for (auto& b : bridges_)
+        b->set_queue_store(queue_stores_(b->config().name));
+}
+
 void Bridges::start() {
     for (auto& b : bridges_)
         broker_.worker(b->worker_index()).post([b] { b->start(); });

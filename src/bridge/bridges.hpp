@@ -6,6 +6,7 @@
 // THREADING WARNING: start(), stop() and status() may be called from any thread; each bridge
 // runs on its own worker (Bridge), and status() reads only atomics.
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -23,6 +24,7 @@ class Broker;
 namespace nmq::bridge {
 
 class Bridge;
+class QueueStore;
 
 // One bridge as the log, $SYS and the management API show it.
 struct BridgeStatus {
@@ -50,6 +52,12 @@ class Bridges {
     Bridges(const Bridges&) = delete;
     Bridges& operator=(const Bridges&) = delete;
 
+    // Where each bridge keeps what it owes its remote across restarts, by bridge name, so
+    // that a bridge made again under the same name finds the same messages. Call before
+    // start(); without it the queues live in memory only.
+    using QueueStores = std::function<std::unique_ptr<QueueStore>(const std::string& name)>;
+    void set_queue_stores(QueueStores make);
+
     void start();
     // Each bridge sends DISCONNECT and closes on its worker (posted: give the workers a
     // moment before stopping them).
@@ -60,6 +68,7 @@ class Bridges {
   private:
     broker::Broker& broker_;
     std::vector<std::shared_ptr<Bridge>> bridges_;
+    QueueStores queue_stores_;
 };
 
 }  // namespace nmq::bridge
