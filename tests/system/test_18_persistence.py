@@ -174,6 +174,93 @@ def test_damaged_database_is_moved_aside(broker_factory, clients, tmp_path):
 
 
 # ----------------------------------------------------------------------------------------------
+# bridge queues (issue 7): what a bridge accepted for its remote survives our own restart
+
+from test_14_bridge import Watcher, bridge_conf, remotes, wait_log  # noqa: E402,F401
+
+
+def test_bridge_queue_survives_sigkill_while_the_remote_is_down(broker_factory, clients, remotes,
+                                                                tmp_path):
+    """QoS 1 messages a bridge accepted while its remote was down, each PUBACKed to the local
+    publisher (so stored [MQTT-4.3.2-1]), are not lost when the broker is SIGKILLed: after a
+    restart with the same configuration they reach the remote, all of them and in order
+    [MQTT-4.6.0-2], ahead of what is published after the restart."""
+    # The remote keeps a session for the watcher, so that it sees everything the bridge sends
+    # once it is up again, however fast that is.
+    remote = remotes(persistence=True)
+    far = Watcher(remote.host, remote.port, ["cloud/#"], qos=1, client_id="far-watcher",
+                  clean=False)
+    far.close()
+    remote.stop()  # down from here on; its port stays reserved in its config
+
+    conf = sqlite_conf(tmp_path) + bridge_conf("cloud", remote, forwards=[("up/#", "cloud/#")])
+    b = broker_factory(extra_conf=conf)
+    pub = clients(b, "bridge-pub")
+    n = 40
+    for i in range(n):
+        pub.publish("up/x", str(i).encode(), qos=1)  # waits for PUBACK
+    pub.disconnect()
+    kill_and_restart(b)
+    wait_log(b, f"bridge 'cloud': {n} stored message(s) queued again")
+    after = clients(b, "bridge-pub-2")
+    for i in range(n, n + 5):
+        after.publish("up/x", str(i).encode(), qos=1)
+
+    remote.start()
+    far = Watcher(remote.host, remote.port, ["cloud/#"], qos=1, client_id="far-watcher",
+                  clean=False)
+    try:
+        got = far.wait_for(n + 5, timeout=20)
+        payloads = [int(m.payload) for m in far.quiet(0.5)]
+        assert payloads == list(range(n + 5)), \
+            f"{len(got)} of {n + 5} arrived: {payloads[:10]}..."
+        assert {m.topic for m in got} == {"cloud/x"}
+        wait_log(b, f"backlog of {n + 5} message(s) delivered")
+    finally:
+        far.close()
+    # Acknowledged by the remote: released, so another restart sends nothing again.
+    kill_and_restart(b)
+    again = Watcher(remote.host, remote.port, ["cloud/#"], qos=1, client_id="far-watcher",
+                    clean=False)
+    try:
+        wait_log(b, "bridge 'cloud': connected to", count=2)  # once per run with the remote up
+        assert again.quiet(1.0) == [], "acknowledged messages sent again after a restart"
+    finally:
+        again.close()
+
+
+def test_bridge_queue_message_whose_forward_is_gone_is_dropped_and_logged(
+        broker_factory, clients, remotes, tmp_path):
+    """On restart the remote topic of a stored message is computed from the bridge's current
+    forwards: a message no forward maps any more is dropped, with a log line."""
+    remote = remotes()
+    remote.stop()
+    conf = sqlite_conf(tmp_path) + bridge_conf(
+        "cloud", remote, forwards=[("a/#", "ra/#"), ("b/#", "rb/#")])
+    b = broker_factory(extra_conf=conf)
+    pub = clients(b, "p")
+    for t in ("a/1", "b/1", "a/2"):
+        pub.publish(t, t.encode(), qos=1)
+    pub.disconnect()
+    b.proc.kill()
+    b.proc.wait()
+    b.extra_conf = sqlite_conf(tmp_path) + bridge_conf(
+        "cloud", remote, forwards=[("a/#", "moved/#")])
+    b.start()
+    wait_log(b, "bridge 'cloud': 1 stored message(s) (the first on 'b/1') match no forward")
+    wait_log(b, "bridge 'cloud': 2 stored message(s) queued again")
+    remote.start()
+    w = Watcher(remote.host, remote.port, ["#"], qos=1)
+    try:
+        got = w.wait_for(2, timeout=10)
+        # The remote topic follows the new forward; the order is kept.
+        assert [(m.topic, m.payload) for m in w.quiet(0.5)] == [
+            ("moved/1", b"a/1"), ("moved/2", b"a/2")], got
+    finally:
+        w.close()
+
+
+# ----------------------------------------------------------------------------------------------
 # delayed wills (issue 7): a pending Will Delay Interval survives our own restart
 
 def _v5_props(kind, **values):
