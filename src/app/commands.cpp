@@ -23,7 +23,9 @@
 
 #include <unistd.h>
 
+#include "app/bridge_queue_store.hpp"
 #include "app/process.hpp"
+#include "bridge/bridges.hpp"
 #include "broker/broker.hpp"
 #include "config/config.hpp"
 #include "config/overrides.hpp"
@@ -238,6 +240,11 @@ int start(StartOptions o, const std::vector<std::string>& exec_args) {
             auto sessions = server->broker().restore(*persistence);
             log->info("persistence: {} session(s) restored from {}", sessions,
                       persistence_path(cfg));
+            // Bridges keep what they owe their remotes in the same database, by bridge name.
+            store::SqliteStore* db = persistence.get();
+            server->bridges().set_queue_stores([db](const std::string& name) {
+                return std::make_unique<SqliteBridgeQueue>(*db, name);
+            });
         }
         if (restarted != RestartMark::kNone) {
             log->warn("nanomq restarted in place (PID {})", static_cast<long>(::getpid()));

@@ -489,4 +489,35 @@ void Bridge::deliver(broker::Outgoing&& out) {
     update_counters();
 }
 
+void Bridge::set_queue_store(std::unique_ptr<QueueStore> store) {
+    queue_store_ = std::move(store);
+    std::size_t unmapped = 0;
+    std::string first_unmapped;
+    auto adopt = [&](Outbound& o) {
+        if (!o.msg) return false;
+        const std::string& local = o.msg->topic;
+        std::optional<std::string> remote;
+        if (const TopicMap* m = find_map(forwards_, local))
+            remote = m->identity() ? std::optional<std::string>(local) : m->map(local);
+        if (!remote) {
+            if (unmapped++ == 0) first_unmapped = local;
+            return false;
+        }
+        o.topic = std::move(*remote);
+        return true;
+    };
+    auto kept = session_->attach_queue_store(queue_store_.get(), adopt);
+    if (unmapped > 0) {
+        counters_.dropped.fetch_add(unmapped, std::memory_order_relaxed);
+        logger()->warn(
+            "bridge '{}': {} stored message(s) (the first on '{}') match no forward any more; "
+            "dropped",
+            config_.name, unmapped, first_unmapped);
+    }
+    if (kept > 0)
+        logger()->info("bridge '{}': {} stored message(s) queued again for {}", config_.name, kept,
+                       where_);
+    update_counters();
+}
+
 }  // namespace nmq::bridge

@@ -55,6 +55,12 @@ class Bridge final : public broker::Sink,
     Bridge(broker::Worker& worker, boost::asio::io_context& io, config::Bridge config);
     ~Bridge() override;
 
+    // Persistence of what the bridge owes its remote; call before start(). The messages
+    // `store` kept (from before a restart, or from an earlier bridge of the same name) are
+    // queued first, their remote topics recomputed from the current forwards (one that no
+    // longer maps is dropped and logged).
+    void set_queue_store(std::unique_ptr<QueueStore> store);
+
     // On the worker's thread: subscribe the forwards, connect.
     void start();
     // On the worker's thread: DISCONNECT, close, unsubscribe. No reconnect after it.
@@ -113,6 +119,7 @@ class Bridge final : public broker::Sink,
     std::unique_ptr<LinkFactory> links_;
     std::shared_ptr<Link> link_;
     std::unique_ptr<LinkWire> wire_;
+    std::unique_ptr<QueueStore> queue_store_;  // before session_, which uses it
     std::unique_ptr<ClientSession> session_;
     broker::SessionId sink_id_ = 0;
     BridgeCounters counters_;

@@ -27,6 +27,14 @@ std::shared_ptr<Bridge> Bridges::make(const config::Bridge& config, std::uint32_
     return std::make_shared<Bridge>(broker_.worker(worker), *ios_.at(worker), config);
 }
 
+void Bridges::set_queue_stores(QueueStores make) {
+    std::lock_guard lock(mutex_);
+    queue_stores_ = std::move(make);
+    if (!queue_stores_) return;
+    for (auto& b : bridges_)
+        b->set_queue_store(queue_stores_(b->config().name));
+}
+
 void Bridges::start() {
     std::lock_guard lock(mutex_);
     started_ = true;
@@ -88,13 +96,17 @@ void Bridges::reconfigure(const config::Bridges& config) {
         else
             log->info("bridge '{}': added by the new configuration", step.next->config().name);
         const auto w = (step.old ? step.old : step.next)->worker_index();
-        broker_.worker(w).post([step = std::move(step), started] {
+        broker_.worker(w).post([step = std::move(step), started, stores = queue_stores_] {
             std::vector<Outbound> owed;
             if (step.old) {
                 step.old->stop();
-                owed = step.old->take_owed();
+                owed = step.old->take_owed();  // released from the store
             }
             if (step.next) {
+                // Persistence: the store is read once the predecessor's releases are written,
+                // so it holds only what an earlier run left (a bridge added back); what was
+                // owed just now is stored again by adopt().
+                if (stores) step.next->set_queue_store(stores(step.next->config().name));
                 static const BridgeCounters kNone;
                 step.next->adopt(std::move(owed), step.old ? step.old->counters() : kNone);
                 if (started) step.next->start();

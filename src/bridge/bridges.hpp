@@ -7,6 +7,7 @@
 // thread; the list of bridges is guarded by a mutex, each bridge runs on its own worker
 // (Bridge), and status() reads only atomics.
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -25,6 +26,7 @@ class Broker;
 namespace nmq::bridge {
 
 class Bridge;
+class QueueStore;
 
 // One bridge as the log, $SYS and the management API show it.
 struct BridgeStatus {
@@ -52,6 +54,12 @@ class Bridges {
     Bridges(const Bridges&) = delete;
     Bridges& operator=(const Bridges&) = delete;
 
+    // Where each bridge keeps what it owes its remote across restarts, by bridge name, so
+    // that a bridge made again under the same name finds the same messages. Call before
+    // start(); without it the queues live in memory only.
+    using QueueStores = std::function<std::unique_ptr<QueueStore>(const std::string& name)>;
+    void set_queue_stores(QueueStores make);
+
     void start();
     // Each bridge sends DISCONNECT and closes on its worker (posted: give the workers a
     // moment before stopping them).
@@ -71,10 +79,11 @@ class Bridges {
 
     broker::Broker& broker_;
     std::vector<boost::asio::io_context*> ios_;
-    mutable std::mutex mutex_;  // guards bridges_, started_, next_worker_
+    mutable std::mutex mutex_;  // guards bridges_, started_, next_worker_, queue_stores_
     std::vector<std::shared_ptr<Bridge>> bridges_;
     bool started_ = false;
     std::uint32_t next_worker_ = 0;  // round-robin placement of new bridges
+    QueueStores queue_stores_;
 };
 
 }  // namespace nmq::bridge

@@ -406,6 +406,7 @@ void ClientSession::pump() {
         }
         if (!write_publish(m, id, false)) {
             if (id) ids_.release(id);
+            queue_.release_expired(m);  // given up: finished for the store too
             events_.on_dropped(1, m.topic, "larger than the remote's maximum packet size");
             continue;
         }

@@ -104,6 +104,10 @@ class ClientSession {
     bool connected() const noexcept { return state_ == State::kConnected; }
     const std::string& error() const noexcept { return error_; }
     const OutboundQueue& queue() const noexcept { return queue_; }
+    // Persistence of the queue (OutboundQueue::attach_store), before the first message.
+    std::size_t attach_queue_store(QueueStore* store, const std::function<bool(Outbound&)>& adopt) {
+        return queue_.attach_store(store, adopt);
+    }
     mqtt::Version version() const noexcept { return options_.version; }
     // Messages sent for the first time, and repeated after a reconnect (with DUP to a remote
     // that kept our session, as new messages to one that lost it).

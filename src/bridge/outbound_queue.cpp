@@ -5,13 +5,30 @@
 namespace nmq::bridge {
 
 OutboundQueue::OutboundQueue(std::size_t max_messages, std::uint64_t max_bytes, QueueStore* store)
-    : max_messages_(max_messages), max_bytes_(max_bytes), store_(store) {
-    if (!store_) return;
-    for (auto& m : store_->load()) {
+    : max_messages_(max_messages), max_bytes_(max_bytes), store_(nullptr) {
+    attach_store(store);
+}
+
+std::size_t OutboundQueue::attach_store(QueueStore* store,
+                                        const std::function<bool(Outbound&)>& adopt) {
+    store_ = store;
+    if (!store_) return 0;
+    auto loaded = store_->load();
+    std::deque<Outbound> kept;
+    for (auto& m : loaded) {
+        // Above dropped ones too: a seq is never given twice to rows of one store.
         next_seq_ = std::max(next_seq_, m.seq + 1);
+        if (adopt && !adopt(m)) {
+            store_->released(m.seq);
+            continue;
+        }
         bytes_ += m.bytes();
-        waiting_.push_back(std::move(m));
+        kept.push_back(std::move(m));
     }
+    const std::size_t n = kept.size();
+    waiting_.insert(waiting_.begin(), std::make_move_iterator(kept.begin()),
+                    std::make_move_iterator(kept.end()));
+    return n;
 }
 
 bool OutboundQueue::push(Outbound&& m) {

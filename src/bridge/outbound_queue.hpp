@@ -5,12 +5,15 @@
 // them (PUBACK, or PUBREC then PUBCOMP), so that a dropped link or a restarted remote loses
 // none of them: they are sent again on the next connection.
 //
-// QueueStore is where a later persistence layer keeps the same messages across our own
-// restarts: the queue tells it what it accepts and what is finished.
+// QueueStore is where persistence keeps the same messages across our own restarts (on SQLite:
+// app/bridge_queue_store.hpp): the queue tells it what it accepts and what is finished. A QoS 2
+// message stays stored until PUBCOMP; after a restart it is sent again as a new message, so
+// one the remote had already received (PUBREC) may arrive twice: at least once, never lost.
 //
 // THREADING WARNING: used only on its bridge's worker thread.
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -49,6 +52,13 @@ class OutboundQueue {
     enum class Flow : std::uint8_t { kAwaitPuback, kAwaitPubrec, kAwaitPubcomp };
 
     OutboundQueue(std::size_t max_messages, std::uint64_t max_bytes, QueueStore* store = nullptr);
+
+    // Persistence from here on; call before the first message. What `store` still holds goes
+    // to the front of the line in seq order, and new seqs continue above every stored one.
+    // `adopt` (when given) prepares each loaded message (its remote topic); false drops it,
+    // and it is released from the store. Returns how many were queued.
+    std::size_t attach_store(QueueStore* store,
+                             const std::function<bool(Outbound&)>& adopt = nullptr);
 
     // Accepts `m` at the back of the line; false when the line is full (`m` is then left as
     // it was, for the caller to count as dropped).

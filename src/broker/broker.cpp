@@ -60,16 +60,22 @@ std::size_t Broker::restore(Store& store) {
     } attach{store_, store};
     const auto now_wall = wall_ms();
     const auto now = Clock::now();
+    std::unordered_map<std::string_view, const StoredWill*> wills;
+    for (const auto& w : r.wills)
+        wills.emplace(w.client_id, &w);
     std::unordered_map<std::string_view, Session*> sessions;
     for (const auto& stored : r.sessions) {
         auto offline_ms = stored.disconnected_at_ms == 0
                               ? std::int64_t{0}  // the broker stopped while it was connected
                               : std::max<std::int64_t>(0, now_wall - stored.disconnected_at_ms);
         if (stored.expiry_interval != 0xFFFFFFFF &&
-            offline_ms >= std::int64_t{stored.expiry_interval} * 1000) {
+            offline_ms >= std::int64_t{stored.expiry_interval} * 1000 &&
+            !wills.count(stored.client_id)) {
             store.delete_session(stored.client_id);  // expired while the broker was down
             continue;
         }
+        // An expired session with a pending will comes back just long enough for the first
+        // tick to publish the will and end it [MQTT-3.1.3-9].
         Worker& w = worker(home_of(stored.client_id));
         Session& s = w.create_session(stored.client_id);
         s.username = stored.username;
@@ -79,6 +85,19 @@ std::size_t Broker::restore(Store& store) {
         w.session_offline(s);
         s.disconnected_at = now - std::chrono::milliseconds(offline_ms);
         sessions.emplace(s.client_id, &s);
+        if (auto w = wills.find(stored.client_id); w != wills.end()) {
+            // [MQTT-3.1.3-9] the delayed will is still owed: due when it was due (at the
+            // first tick if that time passed while the broker was down).
+            if ((s.will = will_from_stored(w->second->message))) {
+                auto left_ms = std::max<std::int64_t>(0, w->second->due_at_ms - now_wall);
+                s.will_due = now + std::chrono::milliseconds(left_ms);
+            } else {
+                store.delete_will(stored.client_id);
+            }
+        }
+    }
+    for (const auto& w : r.wills) {
+        if (!sessions.count(w.client_id)) store.delete_will(w.client_id);  // its session is gone
     }
     for (const auto& sub : r.subscriptions) {
         auto it = sessions.find(sub.client_id);

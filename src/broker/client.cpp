@@ -172,7 +172,12 @@ void Client::detach(bool publish_will) {
     if (s.will) {
         auto delay = s.will->props.will_delay_interval.value_or(0);
         if (version_ == Version::kV5 && delay > 0 && s.expiry_interval > 0) {
-            s.will_due = Clock::now() + std::chrono::seconds(std::min(delay, s.expiry_interval));
+            auto wait = std::chrono::seconds(std::min(delay, s.expiry_interval));
+            s.will_due = Clock::now() + wait;
+            // Pending across a restart too: kept with the wall-clock time it is due.
+            if (Store* store = worker_.broker.store(); store && s.persistent())
+                store->put_will(s.client_id, *s.will,
+                                wall_ms() + std::chrono::milliseconds(wait).count());
         } else {
             worker_.publish_will(s);
         }
@@ -333,6 +338,8 @@ void Client::handle_connect(std::uint8_t flags, std::string_view body) {
         } else {
             present = true;
             // A reconnect before the will delay passed cancels the will [MQTT-3.1.3-9].
+            if (s->will_due && worker_.broker.store())
+                worker_.broker.store()->delete_will(s->client_id);
             s->will.reset();
             s->will_due.reset();
         }

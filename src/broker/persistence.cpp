@@ -13,6 +13,16 @@ std::int64_t wall_ms() {
         .count();
 }
 
+namespace {
+std::string property_block(const mqtt::Properties& p) {
+    std::size_t size = mqtt::properties_size(p);
+    std::string out(mqtt::varint_size(static_cast<std::uint32_t>(size)) + size, '\0');
+    mqtt::WireWriter w(out.data(), out.data() + out.size());
+    mqtt::write_properties(w, p, size);
+    return out;
+}
+}  // namespace
+
 StoredMessage to_stored(const Message& m) {
     StoredMessage s;
     s.id = m.store_id;
@@ -21,10 +31,7 @@ StoredMessage to_stored(const Message& m) {
     s.qos = static_cast<std::uint8_t>(m.qos);
     s.retain = m.retain;
     if (m.props) {
-        std::size_t size = mqtt::properties_size(*m.props);
-        s.properties.resize(mqtt::varint_size(static_cast<std::uint32_t>(size)) + size);
-        mqtt::WireWriter w(s.properties.data(), s.properties.data() + s.properties.size());
-        mqtt::write_properties(w, *m.props, size);
+        s.properties = property_block(*m.props);
         if (m.props->message_expiry_interval) {
             auto arrived = m.received_wall_ms != 0 ? m.received_wall_ms : wall_ms();
             s.expires_at_ms =
@@ -56,6 +63,29 @@ MessagePtr from_stored(const StoredMessage& s) {
         if (!props->empty()) m->props = std::move(props);
     }
     return m;
+}
+
+StoredMessage will_to_stored(const mqtt::Will& w) {
+    StoredMessage s;
+    s.topic = w.topic;
+    s.payload = w.payload;
+    s.qos = static_cast<std::uint8_t>(w.qos);
+    s.retain = w.retain;
+    if (!w.props.empty()) s.properties = property_block(w.props);
+    return s;
+}
+
+std::unique_ptr<mqtt::Will> will_from_stored(const StoredMessage& s) {
+    auto w = std::make_unique<mqtt::Will>();
+    w->topic = s.topic;
+    w->payload = s.payload;
+    w->qos = static_cast<mqtt::QoS>(s.qos > 2 ? 2 : s.qos);
+    w->retain = s.retain;
+    if (!s.properties.empty()) {
+        mqtt::WireReader r(s.properties);
+        if (!mqtt::decode_properties(r, mqtt::PropertyContext::kWill, w->props)) return nullptr;
+    }
+    return w;
 }
 
 }  // namespace nmq::broker

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "broker/message.hpp"
+#include "mqtt/packets.hpp"
 
 namespace nmq::broker {
 
@@ -55,6 +56,17 @@ struct StoredDelivery {
     bool operator==(const StoredDelivery&) const = default;
 };
 
+// The will of an offline session, waiting out its Will Delay Interval [MQTT-3.1.3-9]: published
+// at due_at_ms, or when the session ends first, unless the client comes back before.
+struct StoredWill {
+    std::string client_id;
+    // The will as a message: topic, payload, QoS, retain, and its Will Properties as on the
+    // wire (decoded as Will Properties, not PUBLISH ones); id and expires_at_ms unused.
+    StoredMessage message;
+    std::int64_t due_at_ms = 0;  // wall clock (ms since the epoch)
+    bool operator==(const StoredWill&) const = default;
+};
+
 // Everything read back at start-up, before any connection is accepted.
 struct Restored {
     std::vector<StoredSession> sessions;
@@ -63,6 +75,7 @@ struct Restored {
     std::vector<StoredDelivery> deliveries;  // per session, in the order they were owed
     std::vector<StoredMessage> retained;
     std::vector<std::pair<std::string, std::uint16_t>> inbound_qos2;  // client id, packet id
+    std::vector<StoredWill> wills;
 };
 
 class Store {
@@ -89,6 +102,13 @@ class Store {
 
     virtual void put_inbound_qos2(std::string_view client_id, std::uint16_t packet_id) = 0;
     virtual void delete_inbound_qos2(std::string_view client_id, std::uint16_t packet_id) = 0;
+
+    // A delayed will became pending (its client's connection ended), due at `due_at_ms` (wall
+    // clock); one per session, replacing any earlier one. delete_will: it was published or
+    // cancelled by a reconnect. delete_session removes it too.
+    virtual void put_will(std::string_view client_id, const mqtt::Will& will,
+                          std::int64_t due_at_ms) = 0;
+    virtual void delete_will(std::string_view client_id) = 0;
 
     // Calls `done` on the store's thread once everything handed over before this call is
     // durable as the configured policy says.

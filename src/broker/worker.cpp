@@ -166,7 +166,10 @@ void Worker::drain_inbox() {
 }
 
 void Worker::publish_will(Session& s) {
-    s.will_due.reset();
+    if (s.will_due) {
+        s.will_due.reset();
+        if (Store* store = broker.store()) store->delete_will(s.client_id);  // pending no more
+    }
     if (!s.will) return;
     mqtt::Will w = std::move(*s.will);
     s.will.reset();

@@ -99,6 +99,7 @@ void tls_change(const json::value& data, ConfigEditor& ed) {
     const std::string name = listeners.empty() ? "" : listeners.front().name;
     const std::string prefix = name.empty() ? "listeners.ssl" : "listeners.ssl." + name;
     bool changed = false;
+    bool pem_changed = false;  // key, cert or cacert given: checked even for a closed listener
     std::string new_key;
     for (const auto& [key, value] : in) {
         // The document's own field list calls it keypass (spec: an alias of key_password).
@@ -135,6 +136,7 @@ void tls_change(const json::value& data, ConfigEditor& ed) {
                 const std::string pem(value.get_string());
                 path = ed.store_file(field, prefix + "." + std::string(k), pem, k == "key");
                 if (k == "key") new_key = pem;
+                pem_changed = true;
             }
             ed.set(field, prefix + "." + file_key, json::value(path), true);
         }
@@ -147,7 +149,7 @@ void tls_change(const json::value& data, ConfigEditor& ed) {
         ed.set("tls.enable", prefix + ".enable", json::value(false), true);
     // The listener the change leaves must be one the reload can open.
     const auto& l = ed.next().listeners.ssl.front();
-    if (!l.enable) return;
+    if (!l.enable && !pem_changed) return;
     auto stored = [&](const std::string& path) {
         for (const auto& f : ed.change().files)
             if (f.path == path) return f.contents;

@@ -4,6 +4,7 @@
 
 #include <ctime>
 #include <filesystem>
+#include <future>
 #include <set>
 #include <stdexcept>
 
@@ -36,6 +37,14 @@ CREATE INDEX IF NOT EXISTS deliveries_by_message ON deliveries(message_id);
 CREATE TABLE IF NOT EXISTS retained(topic TEXT PRIMARY KEY, message_id INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS inbound_qos2(
     client_id TEXT NOT NULL, packet_id INTEGER NOT NULL, PRIMARY KEY(client_id, packet_id));
+CREATE TABLE IF NOT EXISTS wills(
+    client_id TEXT PRIMARY KEY, topic TEXT NOT NULL, payload BLOB NOT NULL, qos INTEGER NOT NULL,
+    retain INTEGER NOT NULL, props BLOB NOT NULL, due_at INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS bridge_queue(
+    bridge TEXT NOT NULL, seq INTEGER NOT NULL, topic TEXT NOT NULL, payload BLOB NOT NULL,
+    qos INTEGER NOT NULL, retain INTEGER NOT NULL, props BLOB NOT NULL,
+    expires_at INTEGER NOT NULL, out_qos INTEGER NOT NULL, out_retain INTEGER NOT NULL,
+    PRIMARY KEY(bridge, seq));
 )";
 
 std::string now_stamp() {
@@ -136,12 +145,21 @@ struct SqliteStore::Statements {
           drop_all_unused(db,
                           "DELETE FROM messages WHERE NOT EXISTS (SELECT 1 FROM deliveries "
                           "WHERE message_id = messages.id) AND NOT EXISTS (SELECT 1 FROM "
-                          "retained WHERE message_id = messages.id)") {}
+                          "retained WHERE message_id = messages.id)"),
+          put_will(db,
+                   "INSERT OR REPLACE INTO wills(client_id, topic, payload, qos, retain, props, "
+                   "due_at) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)"),
+          delete_will(db, "DELETE FROM wills WHERE client_id = ?1"),
+          put_bridge(db,
+                     "INSERT OR REPLACE INTO bridge_queue(bridge, seq, topic, payload, qos, "
+                     "retain, props, expires_at, out_qos, out_retain) VALUES(?1, ?2, ?3, ?4, ?5, "
+                     "?6, ?7, ?8, ?9, ?10)"),
+          delete_bridge(db, "DELETE FROM bridge_queue WHERE bridge = ?1 AND seq = ?2") {}
 
     Stmt put_session, delete_session, delete_session_subs, delete_session_deliveries,
         delete_session_qos2, put_subscription, delete_subscription, put_message, put_delivery,
         delete_delivery, retained_of, put_retained, delete_retained, put_qos2, delete_qos2,
-        drop_if_unused, drop_all_unused;
+        drop_if_unused, drop_all_unused, put_will, delete_will, put_bridge, delete_bridge;
 };
 
 SqliteStore::SqliteStore(SqliteOptions options) : options_(std::move(options)) {
@@ -264,8 +282,52 @@ void SqliteStore::put_inbound_qos2(std::string_view id, std::uint16_t pid) {
 void SqliteStore::delete_inbound_qos2(std::string_view id, std::uint16_t pid) {
     push(Qos2{std::string(id), pid, false});
 }
+void SqliteStore::put_will(std::string_view id, const mqtt::Will& will, std::int64_t due_at_ms) {
+    push(PutWill{std::string(id), will, due_at_ms});
+}
+void SqliteStore::delete_will(std::string_view id) {
+    push(DeleteWill{std::string(id)});
+}
 void SqliteStore::sync(std::function<void()> done) {
     push(Sync{std::move(done)});
+}
+void SqliteStore::put_bridge_message(std::string_view bridge, std::uint64_t seq,
+                                     broker::MessagePtr msg, std::uint8_t qos, bool retain) {
+    push(PutBridgeMessage{std::string(bridge), seq, std::move(msg), qos, retain});
+}
+void SqliteStore::delete_bridge_message(std::string_view bridge, std::uint64_t seq) {
+    push(DeleteBridgeMessage{std::string(bridge), seq});
+}
+
+std::vector<StoredBridgeMessage> SqliteStore::bridge_queue(std::string_view bridge) {
+    // Read on the store's thread, after everything queued before is committed: the
+    // connection is never used by two threads, and the rows are the latest.
+    std::promise<std::vector<StoredBridgeMessage>> rows;
+    auto got = rows.get_future();
+    sync([this, &rows, name = std::string(bridge)] { rows.set_value(read_bridge_queue(name)); });
+    return got.get();
+}
+
+std::vector<StoredBridgeMessage> SqliteStore::read_bridge_queue(const std::string& bridge) {
+    std::vector<StoredBridgeMessage> out;
+    Stmt q(db_,
+           "SELECT seq, topic, payload, qos, retain, props, expires_at, out_qos, out_retain FROM "
+           "bridge_queue WHERE bridge = ?1 ORDER BY seq");
+    q.text(1, bridge);
+    while (q.step()) {
+        StoredBridgeMessage m;
+        m.seq = static_cast<std::uint64_t>(q.col_num(0));
+        m.message.topic = q.col_text(1);
+        m.message.payload = q.col_text(2);
+        m.message.qos = static_cast<std::uint8_t>(q.col_num(3));
+        m.message.retain = q.col_num(4) != 0;
+        m.message.properties = q.col_text(5);
+        m.message.expires_at_ms = q.col_num(6);
+        m.qos = static_cast<std::uint8_t>(q.col_num(7));
+        m.retain = q.col_num(8) != 0;
+        out.push_back(std::move(m));
+    }
+    return out;
 }
 
 void SqliteStore::flush() {
@@ -340,6 +402,33 @@ bool SqliteStore::put_delivery(const broker::StoredDelivery& d) {
         .run();
 }
 
+bool SqliteStore::write_will(const PutWill& w) {
+    auto m = broker::will_to_stored(w.will);
+    return st_->put_will.text(1, w.client_id)
+        .text(2, m.topic)
+        .blob(3, m.payload)
+        .num(4, m.qos)
+        .num(5, m.retain)
+        .blob(6, m.properties)
+        .num(7, w.due_at_ms)
+        .run();
+}
+
+bool SqliteStore::write_bridge_message(const PutBridgeMessage& b) {
+    auto m = broker::to_stored(*b.message);
+    return st_->put_bridge.text(1, b.bridge)
+        .num(2, static_cast<std::int64_t>(b.seq))
+        .text(3, m.topic)
+        .blob(4, m.payload)
+        .num(5, m.qos)
+        .num(6, m.retain)
+        .blob(7, m.properties)
+        .num(8, m.expires_at_ms)
+        .num(9, b.qos)
+        .num(10, b.retain)
+        .run();
+}
+
 bool SqliteStore::write(std::vector<Op>& batch) {
     if (!exec(db_, "BEGIN IMMEDIATE")) return false;
     auto& s = *st_;
@@ -359,7 +448,8 @@ bool SqliteStore::write(std::vector<Op>& batch) {
             ok = s.delete_session.text(1, x->client_id).run() &&
                  s.delete_session_subs.text(1, x->client_id).run() &&
                  s.delete_session_deliveries.text(1, x->client_id).run() &&
-                 s.delete_session_qos2.text(1, x->client_id).run();
+                 s.delete_session_qos2.text(1, x->client_id).run() &&
+                 s.delete_will.text(1, x->client_id).run();
             sweep = true;
         } else if (auto* x = std::get_if<broker::StoredSubscription>(&op)) {
             ok = s.put_subscription.text(1, x->client_id)
@@ -395,6 +485,14 @@ bool SqliteStore::write(std::vector<Op>& batch) {
         } else if (auto* x = std::get_if<Qos2>(&op)) {
             ok = x->put ? s.put_qos2.text(1, x->client_id).num(2, x->packet_id).run()
                         : s.delete_qos2.text(1, x->client_id).num(2, x->packet_id).run();
+        } else if (auto* x = std::get_if<PutWill>(&op)) {
+            ok = write_will(*x);
+        } else if (auto* x = std::get_if<DeleteWill>(&op)) {
+            ok = s.delete_will.text(1, x->client_id).run();
+        } else if (auto* x = std::get_if<PutBridgeMessage>(&op)) {
+            ok = write_bridge_message(*x);
+        } else if (auto* x = std::get_if<DeleteBridgeMessage>(&op)) {
+            ok = s.delete_bridge.text(1, x->bridge).num(2, static_cast<std::int64_t>(x->seq)).run();
         }
     }
     if (ok && sweep) ok = s.drop_all_unused.run();
@@ -466,6 +564,20 @@ broker::Restored SqliteStore::restore() {
         Stmt q(db_, "SELECT client_id, packet_id FROM inbound_qos2");
         while (q.step())
             r.inbound_qos2.emplace_back(q.col_text(0), static_cast<std::uint16_t>(q.col_num(1)));
+    }
+    {
+        Stmt q(db_, "SELECT client_id, topic, payload, qos, retain, props, due_at FROM wills");
+        while (q.step()) {
+            broker::StoredWill w;
+            w.client_id = q.col_text(0);
+            w.message.topic = q.col_text(1);
+            w.message.payload = q.col_text(2);
+            w.message.qos = static_cast<std::uint8_t>(q.col_num(3));
+            w.message.retain = q.col_num(4) != 0;
+            w.message.properties = q.col_text(5);
+            w.due_at_ms = q.col_num(6);
+            r.wills.push_back(std::move(w));
+        }
     }
     return r;
 }

@@ -26,6 +26,15 @@ enum class Durability {
     kInterval,  // commits every `interval`; safe from a broker crash, not from a power cut
 };
 
+// One message a bridge owes its remote broker (see bridge_queue_store.hpp), as stored.
+struct StoredBridgeMessage {
+    std::uint64_t seq = 0;          // the bridge's order
+    broker::StoredMessage message;  // the local message, with its local topic; id unused
+    std::uint8_t qos = 1;           // towards the remote
+    bool retain = false;            // towards the remote
+    bool operator==(const StoredBridgeMessage&) const = default;
+};
+
 struct SqliteOptions {
     std::string path;  // the database file
     Durability durability = Durability::kSync;
@@ -54,12 +63,25 @@ class SqliteStore final : public broker::Store {
     void delete_retained(std::string_view topic) override;
     void put_inbound_qos2(std::string_view client_id, std::uint16_t packet_id) override;
     void delete_inbound_qos2(std::string_view client_id, std::uint16_t packet_id) override;
+    void put_will(std::string_view client_id, const mqtt::Will& will,
+                  std::int64_t due_at_ms) override;
+    void delete_will(std::string_view client_id) override;
     void sync(std::function<void()> done) override;
     std::size_t backlog() const override { return backlog_.load(std::memory_order_relaxed); }
     broker::Restored restore() override;
 
     // Writes everything handed over so far and waits for it (tests, shutdown).
     void flush();
+
+    // Bridge queues, one per bridge name: a QoS 1/2 message a bridge accepted for its remote
+    // (by seq, replacing a row with the same seq), and its release. Cheap, like every write.
+    void put_bridge_message(std::string_view bridge, std::uint64_t seq, broker::MessagePtr msg,
+                            std::uint8_t qos, bool retain);
+    void delete_bridge_message(std::string_view bridge, std::uint64_t seq);
+    // What `bridge` still owes, in seq order, with everything handed over before this call
+    // written. Blocks the caller until the store's thread has read it (start-up, or a bridge
+    // being made again); never call it from a sync() callback.
+    std::vector<StoredBridgeMessage> bridge_queue(std::string_view bridge);
 
   private:
     struct DeleteSession {
@@ -87,18 +109,41 @@ class SqliteStore final : public broker::Store {
         std::uint16_t packet_id;
         bool put;
     };
+    struct PutWill {
+        std::string client_id;
+        mqtt::Will will;
+        std::int64_t due_at_ms;
+    };
+    struct DeleteWill {
+        std::string client_id;
+    };
+    struct PutBridgeMessage {
+        std::string bridge;
+        std::uint64_t seq;
+        broker::MessagePtr message;
+        std::uint8_t qos;
+        bool retain;
+    };
+    struct DeleteBridgeMessage {
+        std::string bridge;
+        std::uint64_t seq;
+    };
     struct Sync {
         std::function<void()> done;
     };
     using Op = std::variant<broker::StoredSession, DeleteSession, broker::StoredSubscription,
                             DeleteSubscription, PutDelivery, broker::StoredDelivery, DeleteDelivery,
-                            PutRetained, DeleteRetained, Qos2, Sync>;
+                            PutRetained, DeleteRetained, Qos2, PutWill, DeleteWill,
+                            PutBridgeMessage, DeleteBridgeMessage, Sync>;
 
     void push(Op op);
     void run();
     bool write(std::vector<Op>& batch);  // one transaction; false: rolled back
     bool put_message(const broker::Message& msg);
     bool put_delivery(const broker::StoredDelivery& d);
+    bool write_will(const PutWill& w);
+    bool write_bridge_message(const PutBridgeMessage& m);
+    std::vector<StoredBridgeMessage> read_bridge_queue(const std::string& bridge);
     void open_database();
 
     SqliteOptions options_;

@@ -191,5 +191,30 @@ TEST(OutboundQueue, TellsItsStoreWhatItOwesAndWhatIsDone) {
     EXPECT_EQ(store.released_seqs, (std::vector<std::uint64_t>{42, 41}));
 }
 
+TEST(OutboundQueue, AttachedStoreGoesFirstAndSeqsContinueAboveEveryStoredOne) {
+    RecordingStore store;
+    for (std::uint64_t seq : {5, 7, 9}) {
+        auto m = msg("old/" + std::to_string(seq));
+        m.seq = seq;
+        store.saved.push_back(m);
+    }
+    OutboundQueue q(10, 1 << 20);
+    // The adopter gives each its remote topic and refuses the one it can no longer map.
+    auto kept = q.attach_store(&store, [](Outbound& o) {
+        if (o.topic == "old/9") return false;
+        o.topic = "remote/" + o.topic;
+        return true;
+    });
+    EXPECT_EQ(kept, 2u);
+    EXPECT_EQ(store.released_seqs, (std::vector<std::uint64_t>{9}));
+    auto fresh = msg("new");
+    ASSERT_TRUE(q.push(std::move(fresh)));
+    // Above the dropped 9 too: its row may not be gone yet when the new one is written.
+    EXPECT_EQ(store.stored_seqs, (std::vector<std::uint64_t>{10}));
+    EXPECT_EQ(q.pop().topic, "remote/old/5");
+    EXPECT_EQ(q.pop().topic, "remote/old/7");
+    EXPECT_EQ(q.pop().topic, "new");
+}
+
 }  // namespace
 }  // namespace nmq::bridge

@@ -239,9 +239,11 @@ TEST(ConfigChange, WebSocketListenerOpenedByKeys) {
               (std::vector<config::Override>{{"listeners.ws.enable", "true"},
                                              {"listeners.ws.bind", "\"127.0.0.1:9001/x\""}}));
     EXPECT_EQ(ch.live, (std::vector<std::string>{"websocket.enable", "websocket.url"}));
-    EXPECT_EQ(change_error(R"({"websocket":{"tls_url":"nmq-wss://0.0.0.0:9002/mqtt"}})", c)
-                  .rfind("websocket.tls_url: ", 0),
-              0u);
+    // Without TLS settings the secure listener is configured but stays closed.
+    auto secure = change_ok(R"({"websocket":{"tls_url":"nmq-wss://0.0.0.0:9002/mqtt"}})", c);
+    ASSERT_EQ(secure.next.listeners.wss.size(), 1u);
+    EXPECT_EQ(secure.next.listeners.wss[0].port, 9002);
+    EXPECT_FALSE(secure.next.listeners.wss[0].enable);
 }
 
 TEST(ConfigChange, TlsPemNeedsAFolderAndAValidKey) {
@@ -254,21 +256,40 @@ TEST(ConfigChange, TlsPemNeedsAFolderAndAValidKey) {
               "tls.key: not a PEM private key, or key_password does not decrypt it");
 }
 
-TEST(ConfigChange, BridgeNeedsOneConfigured) {
+TEST(ConfigChange, BridgeChangesAreLiveAndAddOneWhenNoneIsConfigured) {
     config::Config c;
-    EXPECT_EQ(
-        change_error(R"({"bridge":{"keepalive":5}})", c).rfind("bridge.keepalive: no bridge", 0),
-        0u);
+    // None configured: the change adds bridges.mqtt.bridge, off unless bridge_mode says so.
+    auto added = change_ok(R"({"bridge":{"address":"mqtt-tcp://h:1883","forwards":["a/#"]}})", c);
+    ASSERT_EQ(added.next.bridges.mqtt.size(), 1u);
+    EXPECT_EQ(added.next.bridges.mqtt[0].name, "bridge");
+    EXPECT_FALSE(added.next.bridges.mqtt[0].enable);
+    EXPECT_EQ(added.next.bridges.mqtt[0].forwards.at(0).local_topic, "a/#");
+    // Enabled without an address: the address is what is missing.
+    EXPECT_EQ(change_error(R"({"bridge":{"bridge_mode":true}})", c).rfind("bridge.address: ", 0),
+              0u);
     config::Bridge b;
     b.name = "up";
     b.server = "mqtt-tcp://h:1883";
+    config::BridgeForward f;
+    f.key = "0";
+    f.local_topic = "b/#";
+    f.remote_topic = "remote/#";
+    b.forwards.push_back(f);
     c.bridges.mqtt.push_back(b);
     auto ch = change_ok(R"({"bridge":{"keepalive":5,"clientid":"x","bridge_mode":false}})", c);
     EXPECT_EQ(ch.next.bridges.mqtt[0].keepalive, std::chrono::seconds(5));
     EXPECT_FALSE(ch.next.bridges.mqtt[0].enable);
-    EXPECT_EQ(ch.at_restart, (std::vector<std::string>{"bridge.keepalive", "bridge.clientid",
-                                                       "bridge.bridge_mode"}));
-    EXPECT_EQ(change_error(R"({"bridge":{"forwards":["b"]}})", c).rfind("bridge.forwards: ", 0),
+    EXPECT_EQ(ch.live, (std::vector<std::string>{"bridge.keepalive", "bridge.clientid",
+                                                 "bridge.bridge_mode"}));
+    EXPECT_TRUE(ch.at_restart.empty());
+    // A list replaces the bridge's; an entry that was there keeps its remote topic.
+    auto lists = change_ok(R"({"bridge":{"forwards":["b/#","c"]}})", c);
+    const auto& fw = lists.next.bridges.mqtt[0].forwards;
+    ASSERT_EQ(fw.size(), 2u);
+    EXPECT_EQ(fw[0].remote_topic, "remote/#");
+    EXPECT_EQ(fw[1].local_topic, "c");
+    EXPECT_EQ(fw[1].remote_topic, "");
+    EXPECT_EQ(change_error(R"({"bridge":{"forwards":["b/#/c"]}})", c).rfind("bridge.forwards: ", 0),
               0u);
 }
 
