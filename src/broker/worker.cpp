@@ -228,6 +228,11 @@ void Worker::destroy_session(Session& s) {
     if (it != sessions_.end()) sessions_.erase(it);  // destroys s
 }
 
+bool Worker::store_congested() const noexcept {
+    const Store* store = broker.store();
+    return store != nullptr && store->backlog() > kStoreBacklogLimit;
+}
+
 void Worker::after_stored(std::function<void()> done) {
     stored_waiters_.push_back(std::move(done));
     if (stored_round_posted_) return;

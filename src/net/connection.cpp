@@ -246,6 +246,12 @@ void TcpConnection::on_readable() {
         if (n < buf.size()) break;
     }
     if (closing_) return;
+    if (wc_->worker->store_congested()) {
+        wc_->hold_read([self = self()] {
+            if (!self->finished_ && !self->closing_) self->wait_readable();
+        });
+        return;
+    }
     wait_readable();
 }
 

@@ -5,6 +5,7 @@
 // THREADING WARNING: a WorkerContext is used only by its own thread, except `io`, whose post()
 // is thread-safe.
 #include <array>
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -13,6 +14,8 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
+
+#include "broker/worker.hpp"
 
 namespace nmq::broker {
 class Worker;
@@ -65,6 +68,35 @@ struct WorkerContext {
     // Takes over an accepted socket (after CONNECT named a client id whose session lives on
     // worker `to`): `pending` holds the bytes read so far, CONNECT first.
     std::function<void(std::uint32_t to, int fd, bool v6, std::string pending)> adopt;
+
+    // Back-pressure from persistence: while the store is behind (broker::Worker::
+    // store_congested), connections stop reading after each batch and wait here; they read
+    // again once it has caught up. Nothing is acknowledged that the store has not taken.
+    std::vector<std::function<void()>> held_reads;
+    std::unique_ptr<boost::asio::steady_timer> hold_timer;  // made at the first hold, kept
+    bool hold_armed = false;
+    void hold_read(std::function<void()> resume) {
+        held_reads.push_back(std::move(resume));
+        if (hold_armed) return;
+        hold_armed = true;
+        if (!hold_timer) hold_timer = std::make_unique<boost::asio::steady_timer>(io);
+        check_held_reads();
+    }
+    void check_held_reads() {
+        hold_timer->expires_after(std::chrono::milliseconds(5));
+        hold_timer->async_wait([this](const boost::system::error_code& ec) {
+            if (ec) return;
+            if (worker->store_congested()) {
+                check_held_reads();
+                return;
+            }
+            hold_armed = false;
+            auto resume = std::move(held_reads);
+            held_reads.clear();
+            for (auto& fn : resume)
+                fn();
+        });
+    }
 };
 
 }  // namespace nmq::net
