@@ -6,6 +6,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include "broker/broker.hpp"
 #include "broker/worker.hpp"
 #include "core/log.hpp"
 #include "mqtt/topic.hpp"
@@ -24,6 +25,10 @@ constexpr auto kFirstBackoff = std::chrono::milliseconds(1000);
 constexpr auto kHealthyConnection = std::chrono::seconds(10);
 constexpr auto kDropLogInterval = std::chrono::seconds(5);
 constexpr auto kStateLogInterval = std::chrono::seconds(60);
+// Queued messages (with the link up) above which local publishers are slowed; they are let go
+// again below a quarter of it.
+constexpr std::size_t kCongestionHigh = 2000;
+constexpr auto kProgressWindow = std::chrono::seconds(1);
 
 std::shared_ptr<spdlog::logger> logger() {
     static auto l = log::get("bridge");
@@ -269,11 +274,13 @@ void Bridge::on_link_up() {
 }
 
 void Bridge::on_link_data(std::string_view data) {
+    last_progress_ = Clock::now();
     if (!session_->on_bytes(data)) lost(session_->error());
     update_counters();
 }
 
 void Bridge::on_link_drained() {
+    last_progress_ = Clock::now();
     session_->pump();
     update_counters();
 }
@@ -351,6 +358,7 @@ void Bridge::on_tick() {
         drop_logged_at_ = now;
     }
     log_state(now);
+    update_counters();  // a remote gone quiet stops holding local publishers up
     if (backlog_at_connect_ > 0 && session_->connected() && session_->queue().waiting() == 0 &&
         session_->queue().inflight() == 0) {
         logger()->info("bridge '{}': backlog of {} message(s) delivered to {}", config_.name,
@@ -377,6 +385,21 @@ void Bridge::log_state(Clock::time_point now) {
 
 void Bridge::update_counters() {
     const auto& q = session_->queue();
+    // Back-pressure while the remote is connected, answering, but slower than the local
+    // publishers. With the link down, or a remote that has gone quiet (stuck: nothing heard
+    // from it and nothing taken for kProgressWindow), the queue fills (and then drops) without
+    // holding local traffic up.
+    // The marks scale down for a small queue (a batch read from each connection overshoots
+    // them before reading pauses).
+    const std::size_t high = std::max<std::size_t>(
+        1, std::min<std::size_t>(kCongestionHigh, config_.max_send_queue_len / 8));
+    const bool congested = !stopped_ && session_->connected() &&
+                           q.waiting() >= (congested_ ? high / 4 : high) &&
+                           Clock::now() - last_progress_ < kProgressWindow;
+    if (congested != congested_) {
+        congested_ = congested;
+        worker_.broker.bridge_congestion(congested);
+    }
     counters_.queued.store(q.waiting(), std::memory_order_relaxed);
     counters_.inflight.store(q.inflight(), std::memory_order_relaxed);
     counters_.sent.store(sent_before_ + session_->sent(), std::memory_order_relaxed);

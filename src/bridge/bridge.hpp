@@ -130,6 +130,9 @@ class Bridge final : public broker::Sink,
     bool link_up_ = false;
     bool refused_ = false;  // the last attempt ended with a refusing CONNACK (logged)
     bool stopped_ = true;
+    bool congested_ = false;  // told the broker (Broker::bridge_congestion)
+    // The remote's last sign of life: bytes from it, or a backlog of ours it has taken.
+    Clock::time_point last_progress_{};
     std::uint64_t backlog_at_connect_ = 0;  // queued when CONNACK came, to log the drain
     std::uint64_t sent_before_ = 0;         // counted by a predecessor (adopt)
     std::uint64_t resent_before_ = 0;

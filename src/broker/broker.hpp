@@ -70,7 +70,19 @@ class Broker {
     // Publishes a broker-generated message ($SYS events); not counted as message_in.
     void publish_sys(std::uint32_t worker, std::string topic, std::string payload);
 
+    // A bridge whose remote is connected but takes messages more slowly than they arrive
+    // says so (true), and again when it has caught up (false): connections then pause
+    // reading (Worker::congested), so publishers slow to what the remote takes instead of the
+    // bridge's queue overflowing. Safe to call from any thread.
+    void bridge_congestion(bool congested) noexcept {
+        congested_bridges_.fetch_add(congested ? 1 : -1, std::memory_order_relaxed);
+    }
+    bool bridges_congested() const noexcept {
+        return congested_bridges_.load(std::memory_order_relaxed) > 0;
+    }
+
   private:
+    std::atomic<int> congested_bridges_{0};
     config::Config config_;
     std::vector<std::unique_ptr<Worker>> workers_;
     std::atomic<SessionId> next_session_id_{0};

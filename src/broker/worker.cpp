@@ -228,7 +228,8 @@ void Worker::destroy_session(Session& s) {
     if (it != sessions_.end()) sessions_.erase(it);  // destroys s
 }
 
-bool Worker::store_congested() const noexcept {
+bool Worker::congested() const noexcept {
+    if (broker.bridges_congested()) return true;
     const Store* store = broker.store();
     return store != nullptr && store->backlog() > kStoreBacklogLimit;
 }

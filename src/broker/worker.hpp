@@ -80,9 +80,10 @@ class Worker {
     // PUBLISHes wait for this, so none is sent for a message a crash would lose. Calls made
     // in one turn of the loop share one round.
     void after_stored(std::function<void()> done);
-    // Persistence on and the store more than kStoreBacklogLimit records behind: connections
-    // pause reading until it catches up (back-pressure instead of an unbounded backlog).
-    bool store_congested() const noexcept;
+    // Persistence on and the store more than kStoreBacklogLimit records behind, or a connected
+    // bridge falling behind its remote (Broker::bridge_congestion): connections pause reading
+    // until it catches up (back-pressure instead of an unbounded backlog or dropped messages).
+    bool congested() const noexcept;
     static constexpr std::size_t kStoreBacklogLimit = 20000;
     Session* find_session_by_id(SessionId id) {
         auto it = sessions_.find(id);

@@ -246,7 +246,7 @@ void TcpConnection::on_readable() {
         if (n < buf.size()) break;
     }
     if (closing_) return;
-    if (wc_->worker->store_congested()) {
+    if (wc_->worker->congested()) {
         wc_->hold_read([self = self()] {
             if (!self->finished_ && !self->closing_) self->wait_readable();
         });

@@ -133,7 +133,7 @@ class StreamConnection final : public ConnectionCore {
         if (!consume(rbuf_.data(), n)) return;
         if (closing_) return;
         if (filled && rbuf_.size() < kReadBufferMax) rbuf_.resize(rbuf_.size() * 2);
-        if (wc_->worker->store_congested()) {  // back-pressure (WorkerContext::hold_read)
+        if (wc_->worker->congested()) {  // back-pressure (WorkerContext::hold_read)
             wc_->hold_read([self = self()] {
                 if (!self->finished_ && !self->closing_) self->read();
             });

@@ -86,7 +86,7 @@ struct WorkerContext {
         hold_timer->expires_after(std::chrono::milliseconds(5));
         hold_timer->async_wait([this](const boost::system::error_code& ec) {
             if (ec) return;
-            if (worker->store_congested()) {
+            if (worker->congested()) {
                 check_held_reads();
                 return;
             }

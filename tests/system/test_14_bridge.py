@@ -7,6 +7,7 @@ cases: the remote killed in the middle of a QoS 1 stream and started again (ever
 counted: none lost, order kept), a remote that refuses the connection, a slow remote, a full
 queue.
 """
+import json
 import os
 import shutil
 import signal
@@ -685,7 +686,9 @@ def test_slow_remote_does_not_slow_the_broker_and_loses_nothing(broker_factory, 
     wait_bridge(b, "cloud")
     w = watchers(remote.host, remote.port, ["stream/#"], qos=1)
     pub = publisher(b.host, b.port)
-    n = 2000
+    # More than the queue that slows publishers down while the remote answers: a stuck remote
+    # must not hold local traffic up for more than a moment.
+    n = 5000
     infos = []
     remote.pause()  # stops reading: the window fills, then the queue
     try:
@@ -707,6 +710,42 @@ def test_slow_remote_does_not_slow_the_broker_and_loses_nothing(broker_factory, 
     unique, dups, in_order = count_stream([int(m.payload) for m in got], n)
     assert (unique, dups, in_order) == (n, 0, True)
     close(pub)
+
+
+CLI = os.environ.get("NMQ_CLI", os.path.join(os.path.dirname(NMQ_BIN), "nanomq_cli"))
+
+
+def test_publishers_faster_than_the_remote_are_slowed_not_dropped(broker_factory, remotes):
+    """Issue 6 back-pressure: ten QoS 1 publishers at full speed (nanomq_cli bench) against a
+    bridge whose queue holds 30000 messages: while the remote answers, connections pause
+    instead of the queue overflowing, so every acknowledged message reaches the remote (counted
+    there by a nanomq_cli subscriber, fast enough for mosquitto not to drop any)."""
+    remote = remotes()
+    b = broker_factory(extra_conf=bridge_conf(
+        "cloud", remote, forwards=[("fast/#", "")], extra="    max_send_queue_len = 30000"))
+    wait_bridge(b, "cloud")
+    sub = subprocess.Popen([CLI, "bench", "sub", "-p", str(remote.port), "-c", "1", "-q", "1",
+                            "-t", "fast/#", "-d", "40", "--idle-exit", "2", "--json"],
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.time() + 10
+        while "ready" not in (line := sub.stderr.readline()) and time.time() < deadline:
+            pass
+        r = subprocess.run([CLI, "bench", "pub", "-p", str(b.port), "-c", "10", "-q", "1", "-s",
+                            "32", "-t", "fast/%i", "-d", "5", "--json", "--quiet"],
+                           capture_output=True, text=True, timeout=60)
+        assert r.returncode == 0, r.stderr
+        acked = json.loads(r.stdout.strip().splitlines()[-1])["acked"]
+        out, _ = sub.communicate(timeout=60)
+    finally:
+        if sub.poll() is None:
+            sub.kill()
+            sub.wait()
+    received = json.loads(out.strip().splitlines()[-1])
+    assert acked > 40000  # more than the queue holds
+    assert received["received"] >= acked, f"{received['received']} of {acked} arrived"
+    assert received["lost"] == 0 and received["out_of_order"] == 0
+    assert "dropped:" not in b.log_text()
 
 
 def test_full_queue_keeps_the_oldest_and_counts_the_rest(broker_factory, remotes, watchers):

@@ -67,6 +67,8 @@ def test_acknowledged_messages_survive_sigkill(broker_factory, clients, tmp_path
     assert again.flags["session present"] == 1
     got = collect(again, n)
     payloads = [int(m.payload) for m in got]
+    print(f"\nkill-restart QoS {qos} {durability}: acknowledged {n}, received {len(payloads)} "
+          f"({len(set(payloads))} distinct), lost {n - len(set(payloads))}")
     assert len(set(payloads)) == n, f"lost {n - len(set(payloads))} acknowledged messages"
     assert payloads == sorted(payloads), "order kept [MQTT-4.6.0-2]"
     if qos == 2:
@@ -118,6 +120,8 @@ def test_kill_in_the_middle_of_a_stream(broker_factory, clients, tmp_path):
         except Exception:
             pass
     lost = acked_before_kill - received - after
+    print(f"\nkill mid-stream: acknowledged {len(acked_before_kill)}, received before the kill "
+          f"{len(received & acked_before_kill)}, after the restart {len(after)}, lost {len(lost)}")
     assert not lost, f"{len(lost)} acknowledged messages lost, e.g. {sorted(lost)[:5]}"
 
 
