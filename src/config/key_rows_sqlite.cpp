@@ -32,8 +32,9 @@ std::vector<KeySpec> sqlite_key_rows() {
          .default_text = "sync",
          .doc = "sync: every acknowledged QoS 1/2 message is fsynced to disk before its "
                 "PUBACK/PUBREC (survives a power cut; costs an fsync per batch). interval: "
-                "commits every sync_interval without fsync (survives a broker crash, a power "
-                "cut may lose the last interval) (nmq's key).",
+                "each batch is committed at once without fsync (survives a broker crash) and the "
+                "disk is synced every sync_interval (a power cut may lose the last interval) "
+                "(nmq's key).",
          .choices = {"sync", "interval"},
          .set =
              [](Config& c, const KeyValue& v, std::string_view) {
@@ -44,7 +45,7 @@ std::vector<KeySpec> sqlite_key_rows() {
         {.path = "sqlite.sync_interval",
          .type = K::kDuration,
          .default_text = "100ms",
-         .doc = "Time between commits when durability = interval (nmq's key).",
+         .doc = "Longest time between syncs to disk when durability = interval (nmq's key).",
          .min = 1,
          .max = 60 * kSecond,
          .set = field<&C::sqlite, &C::Sqlite::sync_interval>()},

@@ -138,6 +138,7 @@ class SqliteStore final : public broker::Store {
 
     void push(Op op);
     void run();
+    bool stopping();                     // under the lock
     bool write(std::vector<Op>& batch);  // one transaction; false: rolled back
     bool put_message(const broker::Message& msg);
     bool put_delivery(const broker::StoredDelivery& d);
