@@ -11,8 +11,13 @@
 #include <sstream>
 #include <type_traits>
 
+#include "core/text.hpp"
+
 namespace nmq::config {
 namespace {
+
+using text::lower;
+using text::trim;
 
 TcpListener& tcp_listener(Config& c, std::string_view name) {
     for (auto& l : c.listeners.tcp) {
@@ -385,22 +390,6 @@ std::vector<std::string_view> split_path(std::string_view path) {
         if (dot == std::string_view::npos) return out;
         path.remove_prefix(dot + 1);
     }
-}
-
-std::string lower(std::string_view s) {
-    std::string out(s);
-    for (char& c : out) {
-        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    }
-    return out;
-}
-
-std::string_view trim(std::string_view s) {
-    while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
-        s.remove_prefix(1);
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\t'))
-        s.remove_suffix(1);
-    return s;
 }
 
 const char* type_name(KeyType t) {

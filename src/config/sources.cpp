@@ -11,10 +11,13 @@
 #include "config/hocon.hpp"
 #include "config/key_rows.hpp"
 #include "config/key_table.hpp"
+#include "core/text.hpp"
 
 namespace nmq::config {
 
 namespace {
+
+using text::lower;
 
 // How an old value becomes a HOCON value.
 enum class Conv {
@@ -89,13 +92,6 @@ std::string quote(std::string_view v) {
         out += c;
     }
     return out + '"';
-}
-
-std::string lower(std::string_view v) {
-    std::string out(v);
-    std::transform(out.begin(), out.end(), out.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return out;
 }
 
 // The HOCON value for `value` of an old key, or nullopt with a reason when it cannot be read.

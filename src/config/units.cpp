@@ -4,24 +4,13 @@
 #include <charconv>
 #include <limits>
 
+#include "core/text.hpp"
+
 namespace nmq::config {
 namespace {
 
-std::string_view trim(std::string_view s) {
-    while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
-        s.remove_prefix(1);
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\t'))
-        s.remove_suffix(1);
-    return s;
-}
-
-std::string lower(std::string_view s) {
-    std::string out(s);
-    for (char& c : out) {
-        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    }
-    return out;
-}
+using text::lower;
+using text::trim;
 
 // "12" or "12.345" at the front of `s`: the whole part, the fraction as numerator/denominator,
 // and the rest of the text (the unit).

@@ -6,17 +6,13 @@
 
 #include <boost/beast/core/detail/base64.hpp>
 
+#include "core/text.hpp"
 #include "http/jwt.hpp"
 
 namespace nmq::http {
 namespace {
 
-bool iequals(std::string_view a, std::string_view b) {
-    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-               return std::tolower(static_cast<unsigned char>(x)) ==
-                      std::tolower(static_cast<unsigned char>(y));
-           });
-}
+using text::iequals;
 
 // Constant-time in the content of both strings (spec: "comparison is constant-time"): every
 // byte of the longer one is visited whatever matched, so timing tells nothing of the secret.
