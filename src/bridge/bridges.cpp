@@ -98,10 +98,10 @@ void Bridges::reconfigure(const config::Bridges& config) {
         const auto w = (step.old ? step.old : step.next)->worker_index();
         broker_.worker(w).post([step = std::move(step), started, stores = queue_stores_] {
             std::vector<Outbound> owed;
-            if (step.old) {
-                step.old->stop();
-                owed = step.old->take_owed();  // released from the store
-            }
+            if (step.old) step.old->stop();
+            // A removed or disabled bridge keeps what it owes in the store (persistence on),
+            // for when a bridge of that name runs again; a replaced one hands it over.
+            if (step.old && step.next) owed = step.old->take_owed();  // released from the store
             if (step.next) {
                 // Persistence: the store is read once the predecessor's releases are written,
                 // so it holds only what an earlier run left (a bridge added back); what was

@@ -265,6 +265,37 @@ def test_bridge_changed_live_keeps_its_stored_queue_consistent(broker_factory, c
         far.close()
 
 
+def test_bridge_removed_by_reload_keeps_its_stored_queue_for_when_it_returns(
+        broker_factory, clients, remotes, tmp_path):
+    """A bridge removed by SIGHUP stops, but with persistence on what it owed stays stored:
+    put back, it delivers every one of them."""
+    import signal
+    remote = remotes()
+    remote.stop()  # down: the bridge queues
+    bridge = bridge_conf("cloud", remote, forwards=[("up/#", "")])
+    b = broker_factory(extra_conf=sqlite_conf(tmp_path) + bridge)
+    pub = clients(b, "rm-pub")
+    for i in range(20):
+        pub.publish("up/x", str(i).encode(), qos=1)
+
+    def reload(extra):
+        b.extra_conf = sqlite_conf(tmp_path) + extra
+        b.conf_path.write_text(b.config_text())
+        b.proc.send_signal(signal.SIGHUP)
+
+    reload("")
+    wait_log(b, "bridge 'cloud': stopped; 20 message(s) still queued")
+    remote.start()
+    far = Watcher(remote.host, remote.port, ["up/#"], qos=1)
+    try:
+        reload(bridge)
+        wait_log(b, "bridge 'cloud': 20 stored message(s) queued again")
+        got = far.wait_for(20, timeout=20)
+        assert [int(m.payload) for m in got] == list(range(20))
+    finally:
+        far.close()
+
+
 def test_bridge_queue_message_whose_forward_is_gone_is_dropped_and_logged(
         broker_factory, clients, remotes, tmp_path):
     """On restart the remote topic of a stored message is computed from the bridge's current
