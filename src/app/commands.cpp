@@ -213,8 +213,8 @@ int start(StartOptions o, const std::vector<std::string>& exec_args) {
                     conf_file(o).empty() ? "(defaults)" : conf_file(o).c_str());
         return 0;
     }
-    // Until the server handles it (Server::run), SIGHUP would end the process: a reload
-    // requested while starting is dropped instead.
+    // Until the server catches it (its constructor, then Server::run), SIGHUP would end the
+    // process: a reload requested this early is dropped instead.
     std::signal(SIGHUP, SIG_IGN);
     if (auto error = log::configure(log_settings(cfg)); !error.empty()) {
         std::fprintf(stderr, "nanomq: log: %s\n", error.c_str());

@@ -228,35 +228,41 @@ std::vector<Outbound> Bridge::take_owed() {
     return owed;
 }
 
-void Bridge::adopt(std::vector<Outbound> owed, const BridgeCounters& before) {
+void Bridge::adopt(std::vector<Outbound> owed, const BridgeCounters& before,
+                   std::unique_ptr<QueueStore> store) {
     constexpr auto r = std::memory_order_relaxed;
     counters_.connects.fetch_add(before.connects.load(r), r);
     counters_.received.fetch_add(before.received.load(r), r);
     counters_.dropped.fetch_add(before.dropped.load(r), r);
     sent_before_ = before.sent.load(r);
     resent_before_ = before.resent.load(r);
-    std::size_t kept = 0;
+    queue_store_ = std::move(store);
+    const std::size_t total = owed.size();
+    std::vector<Outbound> kept;
+    kept.reserve(total);
     for (auto& o : owed) {
         const TopicMap* m = find_map(forwards_, o.msg->topic);
-        if (!m) {
-            on_dropped(1, o.msg->topic, "no forward of the new settings selects it");
+        std::optional<std::string> remote;
+        if (m)
+            remote =
+                m->identity() ? std::optional<std::string>(o.msg->topic) : m->map(o.msg->topic);
+        if (!remote) {
+            on_dropped(
+                1, o.msg->topic,
+                m ? "maps to no valid remote topic" : "no forward of the new settings selects it");
+            if (queue_store_ && o.qos != mqtt::QoS::kAtMostOnce) queue_store_->released(o.seq);
             continue;
         }
-        if (m->identity()) {
-            o.topic = o.msg->topic;
-        } else if (auto t = m->map(o.msg->topic)) {
-            o.topic = std::move(*t);
-        } else {
-            on_dropped(1, o.msg->topic, "maps to no valid remote topic");
-            continue;
-        }
-        if (session_->publish(std::move(o))) ++kept;
+        o.topic = std::move(*remote);
+        kept.push_back(std::move(o));
     }
+    const std::size_t n = kept.size();
+    session_->take_over(std::move(kept), queue_store_.get());
     update_counters();
-    if (!owed.empty())
+    if (total > 0)
         logger()->info(
             "bridge '{}': {} of {} message(s) owed by its previous settings carried over",
-            config_.name, kept, owed.size());
+            config_.name, n, total);
 }
 
 void Bridge::connect() {
@@ -393,9 +399,10 @@ void Bridge::update_counters() {
     // them before reading pauses).
     const std::size_t high = std::max<std::size_t>(
         1, std::min<std::size_t>(kCongestionHigh, config_.max_send_queue_len / 8));
-    const bool congested = !stopped_ && session_->connected() &&
-                           q.waiting() >= (congested_ ? high / 4 : high) &&
-                           Clock::now() - last_progress_ < kProgressWindow;
+    const bool congested =
+        !stopped_ && session_->connected() &&
+        q.waiting() >= (congested_ ? std::max<std::size_t>(1, high / 4) : high) &&
+        Clock::now() - last_progress_ < kProgressWindow;
     if (congested != congested_) {
         congested_ = congested;
         worker_.broker.bridge_congestion(congested);

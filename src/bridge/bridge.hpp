@@ -68,11 +68,14 @@ class Bridge final : public broker::Sink,
     // On the worker's thread, after stop(): what this bridge still owes its remote, in order,
     // for the bridge that replaces it (live reconfiguration).
     std::vector<Outbound> take_owed();
-    // On the worker's thread, before start(): messages a predecessor of the same name still
-    // owed, queued ahead of anything new with their remote topics mapped by this bridge's
-    // forwards (a message no forward maps any more is dropped and counted); its counters
+    // On the worker's thread, before start(), instead of set_queue_store(): messages a
+    // predecessor of the same name still owed (take_owed), queued ahead of anything new with
+    // their remote topics mapped by this bridge's forwards (a message no forward maps any more
+    // is dropped, counted and released), kept in `store` (may be null) under the rows the
+    // predecessor wrote: nothing is deleted and written again, nothing read back. Its counters
     // carry on from the predecessor's.
-    void adopt(std::vector<Outbound> owed, const BridgeCounters& before);
+    void adopt(std::vector<Outbound> owed, const BridgeCounters& before,
+               std::unique_ptr<QueueStore> store);
 
     const config::Bridge& config() const noexcept { return config_; }
     const BridgeCounters& counters() const noexcept { return counters_; }

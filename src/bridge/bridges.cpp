@@ -18,6 +18,7 @@ Bridges::Bridges(broker::Broker& broker, std::vector<boost::asio::io_context*> i
             continue;
         }
         bridges_.push_back(make(b, next_worker_++ % broker.worker_count()));
+        homes_[b.name] = bridges_.back()->worker_index();
     }
 }
 
@@ -75,7 +76,16 @@ void Bridges::reconfigure(const config::Bridges& config) {
             next_list.push_back(std::move(old));
             continue;
         }
-        const std::uint32_t w = old ? old->worker_index() : next_worker++ % broker_.worker_count();
+        // A name always runs on the same worker, so a bridge put back after its removal runs
+        // after the removal's step there, never beside it.
+        std::uint32_t w;
+        if (old) {
+            w = old->worker_index();
+        } else if (auto home = homes_.find(b.name); home != homes_.end()) {
+            w = home->second;
+        } else {
+            w = next_worker++ % broker_.worker_count();
+        }
         auto fresh = make(b, w);  // throws: nothing has changed yet
         next_list.push_back(fresh);
         steps.push_back({std::move(old), std::move(fresh)});
@@ -85,6 +95,8 @@ void Bridges::reconfigure(const config::Bridges& config) {
 
     next_worker_ = next_worker;
     bridges_ = std::move(next_list);
+    for (const auto& b : bridges_)
+        homes_[b->config().name] = b->worker_index();
     const bool started = started_;
     for (auto& step : steps) {
         if (step.old && step.next)
@@ -97,20 +109,16 @@ void Bridges::reconfigure(const config::Bridges& config) {
             log->info("bridge '{}': added by the new configuration", step.next->config().name);
         const auto w = (step.old ? step.old : step.next)->worker_index();
         broker_.worker(w).post([step = std::move(step), started, stores = queue_stores_] {
-            std::vector<Outbound> owed;
             if (step.old) step.old->stop();
-            // A removed or disabled bridge keeps what it owes in the store (persistence on),
-            // for when a bridge of that name runs again; a replaced one hands it over.
-            if (step.old && step.next) owed = step.old->take_owed();  // released from the store
-            if (step.next) {
-                // Persistence: the store is read once the predecessor's releases are written,
-                // so it holds only what an earlier run left (a bridge added back); what was
-                // owed just now is stored again by adopt().
-                if (stores) step.next->set_queue_store(stores(step.next->config().name));
-                static const BridgeCounters kNone;
-                step.next->adopt(std::move(owed), step.old ? step.old->counters() : kNone);
-                if (started) step.next->start();
+            if (!step.next) return;  // removed: what it owes stays stored for its return
+            auto store = stores ? stores(step.next->config().name) : nullptr;
+            if (step.old) {
+                // Replaced: its messages and their rows pass to the successor as they are.
+                step.next->adopt(step.old->take_owed(), step.old->counters(), std::move(store));
+            } else if (store) {
+                step.next->set_queue_store(std::move(store));  // what an earlier run left
             }
+            if (started) step.next->start();
         });
     }
 }

@@ -8,6 +8,7 @@
 // (Bridge), and status() reads only atomics.
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -79,10 +80,11 @@ class Bridges {
 
     broker::Broker& broker_;
     std::vector<boost::asio::io_context*> ios_;
-    mutable std::mutex mutex_;  // guards bridges_, started_, next_worker_, queue_stores_
+    mutable std::mutex mutex_;  // guards everything below
     std::vector<std::shared_ptr<Bridge>> bridges_;
     bool started_ = false;
-    std::uint32_t next_worker_ = 0;  // round-robin placement of new bridges
+    std::uint32_t next_worker_ = 0;               // round-robin placement of new bridges
+    std::map<std::string, std::uint32_t> homes_;  // bridge name -> the worker it runs on
     QueueStores queue_stores_;
 };
 

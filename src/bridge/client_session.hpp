@@ -97,7 +97,7 @@ class ClientSession {
     // Orderly end of a connection: DISCONNECT (normal disconnection).
     void disconnect();
     // Once the link is down for good: everything still owed, in order, for a successor
-    // session (OutboundQueue::take_all). This session is finished after it.
+    // session (OutboundQueue::take_all, left in the store). This session is finished after it.
     std::vector<Outbound> take_owed() { return queue_.take_all(); }
 
     State state() const noexcept { return state_; }
@@ -107,6 +107,13 @@ class ClientSession {
     // Persistence of the queue (OutboundQueue::attach_store), before the first message.
     std::size_t attach_queue_store(QueueStore* store, const std::function<bool(Outbound&)>& adopt) {
         return queue_.attach_store(store, adopt);
+    }
+    // Before the first message: `owed`, what a predecessor owed (take_owed), queued in order
+    // under their seqs, and `store` (may be null), which holds them already.
+    void take_over(std::vector<Outbound> owed, QueueStore* store) {
+        queue_.use_store(store);
+        for (auto& m : owed)
+            queue_.push_adopted(std::move(m));
     }
     mqtt::Version version() const noexcept { return options_.version; }
     // Messages sent for the first time, and repeated after a reconnect (with DUP to a remote

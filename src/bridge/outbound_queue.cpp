@@ -123,15 +123,18 @@ std::vector<std::uint16_t> OutboundQueue::requeue_inflight() {
 
 std::vector<Outbound> OutboundQueue::take_all() {
     requeue_inflight();
-    std::vector<Outbound> out;
-    out.reserve(waiting_.size());
-    while (!waiting_.empty()) {
-        Outbound m = pop();
-        release(m);
-        m.seq = 0;
-        out.push_back(std::move(m));
-    }
+    std::vector<Outbound> out(std::make_move_iterator(waiting_.begin()),
+                              std::make_move_iterator(waiting_.end()));
+    waiting_.clear();
+    bytes_ = 0;
     return out;
+}
+
+void OutboundQueue::push_adopted(Outbound&& m) {
+    next_seq_ = std::max(next_seq_, m.seq + 1);
+    if (m.seq == 0) m.seq = next_seq_++;
+    bytes_ += m.bytes();
+    waiting_.push_back(std::move(m));
 }
 
 std::size_t OutboundQueue::drop_qos0() {

@@ -59,6 +59,9 @@ class OutboundQueue {
     // and it is released from the store. Returns how many were queued.
     std::size_t attach_store(QueueStore* store,
                              const std::function<bool(Outbound&)>& adopt = nullptr);
+    // The same store without loading it: its rows are the ones a predecessor handed over
+    // (take_all, push_adopted), already in this queue.
+    void use_store(QueueStore* store) noexcept { store_ = store; }
 
     // Accepts `m` at the back of the line; false when the line is full (`m` is then left as
     // it was, for the caller to count as dropped).
@@ -98,10 +101,13 @@ class OutboundQueue {
     // Drops the QoS 0 messages waiting (the link went down); returns how many.
     std::size_t drop_qos0();
     // Empties the queue for a successor (the bridge restarts with new settings): what is owed,
-    // in order (unacknowledged flows first, as requeue_inflight() puts them), each released
-    // from the store, which the successor's queue stores again. Flows waiting only for PUBCOMP
-    // are over (the remote has the message).
+    // in order (unacknowledged flows first, as requeue_inflight() puts them), with their seqs,
+    // left in the store as they are: the successor takes them over with push_adopted().
+    // Flows waiting only for PUBCOMP are over (the remote has the message).
     std::vector<Outbound> take_all();
+    // A message a predecessor owed (take_all), at the back of the line, outside the bounds
+    // (it was accepted already) and under its own seq, which the store already holds.
+    void push_adopted(Outbound&& m);
 
     std::size_t waiting() const noexcept { return waiting_.size(); }
     std::size_t inflight() const noexcept { return inflight_.size(); }

@@ -21,6 +21,7 @@
 #include "http/auth.hpp"
 #include "http/config_api.hpp"
 #include "http/config_sections.hpp"
+#include "net/listeners.hpp"
 
 namespace nmq::http {
 namespace json = boost::json;
@@ -227,14 +228,19 @@ struct Address {
 
 std::vector<Address> listener_addresses(const config::Config& c) {
     std::vector<Address> out;
-    for (const auto& l : c.listeners.tcp)
-        out.push_back({"url", l.host, l.port});
-    for (const auto& l : c.listeners.ssl)
-        if (l.enable) out.push_back({"tls.url", l.host, l.port});
-    for (const auto& l : c.listeners.ws)
-        if (l.enable) out.push_back({"websocket.url", l.host, l.port});
-    for (const auto& l : c.listeners.wss)
-        if (l.enable) out.push_back({"websocket.tls_url", l.host, l.port});
+    std::vector<net::ListenerSpec> specs;
+    try {
+        specs = net::listener_specs(c);
+    } catch (const config::ConfigError&) {
+        return out;  // a secure WebSocket listener without TLS: its own section says so
+    }
+    for (const auto& s : specs) {
+        const char* field = s.kind == net::ListenerKind::kTcp   ? "url"
+                            : s.kind == net::ListenerKind::kTls ? "tls.url"
+                            : s.kind == net::ListenerKind::kWs  ? "websocket.url"
+                                                                : "websocket.tls_url";
+        out.push_back({field, s.host, s.port});
+    }
     return out;
 }
 

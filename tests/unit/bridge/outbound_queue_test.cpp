@@ -145,7 +145,7 @@ class RecordingStore : public QueueStore {
     std::vector<Outbound> load() override { return saved; }
 };
 
-TEST(OutboundQueue, TakeAllHandsOverEverythingOwedInOrderAndReleasesItFromTheStore) {
+TEST(OutboundQueue, TakeAllHandsOverEverythingOwedInOrderWithItsRowsKept) {
     RecordingStore store;
     OutboundQueue q(10, 1 << 20, &store);
     for (const char* t : {"a", "b", "c", "d"}) {
@@ -161,14 +161,25 @@ TEST(OutboundQueue, TakeAllHandsOverEverythingOwedInOrderAndReleasesItFromTheSto
     EXPECT_TRUE(owed[0].again);  // sent once already: a repeat for the successor
     EXPECT_EQ(owed[1].topic, "c");
     EXPECT_EQ(owed[2].topic, "d");
-    EXPECT_EQ(owed[1].seq, 0u);  // the successor's queue numbers them again
     EXPECT_EQ(q.waiting(), 0u);
     EXPECT_EQ(q.inflight(), 0u);
     EXPECT_EQ(q.waiting_bytes(), 0u);
-    // Every one released: the successor's queue stores them again under its own numbers.
-    auto released = store.released_seqs;
-    std::sort(released.begin(), released.end());
-    EXPECT_EQ(released, (std::vector<std::uint64_t>{1, 2, 3, 4}));
+    // Only b's flow is over; the others keep their rows, under their seqs.
+    EXPECT_EQ(store.released_seqs, (std::vector<std::uint64_t>{2}));
+    EXPECT_EQ((std::vector<std::uint64_t>{owed[0].seq, owed[1].seq, owed[2].seq}),
+              (std::vector<std::uint64_t>{1, 3, 4}));
+    // The successor takes them over as they are: nothing stored again, new seqs above them.
+    const auto stored_before = store.stored_seqs.size();
+    OutboundQueue next(2, 1 << 20);  // bounds do not apply to what was already accepted
+    next.use_store(&store);
+    for (auto& m : owed)
+        next.push_adopted(std::move(m));
+    EXPECT_EQ(next.waiting(), 3u);
+    EXPECT_EQ(store.stored_seqs.size(), stored_before);
+    EXPECT_EQ(next.pop().seq, 1u);
+    EXPECT_EQ(next.pop().seq, 3u);
+    ASSERT_TRUE(next.push(msg("e")));
+    EXPECT_EQ(store.stored_seqs.back(), 5u);
 }
 
 TEST(OutboundQueue, TellsItsStoreWhatItOwesAndWhatIsDone) {
