@@ -13,8 +13,9 @@ namespace nmq::config {
 namespace {
 
 std::filesystem::path doc_path() {
-    return std::filesystem::path(__FILE__).parent_path() / ".." / ".." / ".." / "docs" /
-           "configuration.md";
+    // NMQ_SOURCE_DIR (tests/CMakeLists.txt), not __FILE__: a compiler cache may make that
+    // relative.
+    return std::filesystem::path(NMQ_SOURCE_DIR) / "docs" / "configuration.md";
 }
 
 TEST(ConfigurationDoc, MatchesTheKeyTable) {

@@ -16,8 +16,7 @@ namespace nmq::config::test {
 
 // <repo>/../shared/reference/nanomq-etc, NanoMQ's own sample files.
 inline std::filesystem::path reference_dir() {
-    return std::filesystem::path(__FILE__).parent_path() / ".." / ".." / ".." / ".." / "shared" /
-           "reference" / "nanomq-etc";
+    return std::filesystem::path(NMQ_SOURCE_DIR) / ".." / "shared" / "reference" / "nanomq-etc";
 }
 
 // Loads `text` as a nanomq.conf over the defaults; warnings go to `warnings` when given.
